@@ -1,0 +1,49 @@
+# Jifen — the two commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+WORKERS ?= 2
+export JIFEN_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test install messages lint lock clean-test-data serve
+
+$(BIN)/jifen: pyproject.toml requirements/dev.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+	  || $(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+install: $(BIN)/jifen
+
+# Compiled message catalogues (.mo) are built, not committed.
+messages: install
+	cd jifen && ../$(BIN)/jifen compilemessages -v0
+
+run: install messages
+	$(BIN)/jifen migrate --noinput -v0
+	$(BIN)/jifen collectstatic --noinput -v0
+	$(BIN)/jifen demo --if-empty
+	@echo "Jifen is serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	$(BIN)/gunicorn jifen.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 \
+	  --access-logfile - --forwarded-allow-ips 127.0.0.1
+
+lint: install
+	$(BIN)/ruff check .
+
+# Whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one.
+test: install messages lint
+	DATABASE_URL= JIFEN_DATA_DIR=$(CURDIR)/.test-data $(BIN)/jifen makemigrations --check --dry-run -v1
+	DATABASE_URL= JIFEN_DATA_DIR=$(CURDIR)/.test-data SECRET_KEY=test $(BIN)/pytest -q
+	@case "$$DATABASE_URL" in \
+	  postgres*) $(BIN)/python scripts/check_database.py && \
+	    JIFEN_DATA_DIR=$(CURDIR)/.test-data SECRET_KEY=test $(BIN)/pytest -q ;; \
+	  *) echo "DATABASE_URL is not PostgreSQL: PostgreSQL pass skipped" ;; \
+	esac
+
+# Re-pin every dependency (with hashes) from pyproject.toml.
+lock: install
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml -q --generate-hashes --python-version 3.11 -o requirements/main.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev -q --generate-hashes --python-version 3.11 -o requirements/dev.lock

@@ -1,0 +1,15 @@
+"""`jifen` is Django's management entry point: `jifen migrate`, `jifen demo`, ..."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jifen.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

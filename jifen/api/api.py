@@ -1,0 +1,58 @@
+"""REST API under /api/v1/ (django-ninja, OpenAPI at /api/v1/openapi.json).
+
+Handlers are thin: the same permission object and the same services and selectors as
+the pages. A refusal from a service is a 400 with RFC 9457 problem details.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import django_auth
+
+from jifen.core.errors import ApplicationError
+
+api = NinjaAPI(
+    title="Jifen API",
+    version="1",
+    description="Training credits and points. Every endpoint applies the same role and org-unit scope as the web pages.",
+    auth=django_auth,
+    urls_namespace="api",
+)
+
+
+def problem(request, status: int, title: str, detail: str = "", **extra):
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title, **extra}
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request, exc: ApplicationError):
+    extra = {"field": exc.field} if exc.field else {}
+    return problem(request, 400, _("The request was refused."), str(exc.message), **extra)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return problem(request, 403, _("You do not have permission for this."))
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return problem(request, 404, _("Not found."))
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return problem(request, 401, _("Sign in first."))
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc: ValidationError):
+    return problem(request, 422, _("Some fields are not valid."), errors=exc.errors)
+
+
+api.add_router("/", "jifen.org.api.router")

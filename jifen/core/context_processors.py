@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from jifen.org.permissions import Perm, get_access
+
+# (url name, label, icon, permission or None for everyone signed in)
+NAVIGATION = [
+    ("core:home", _("Home"), "home", None),
+    ("accounts:profile", _("My profile"), "user", None),
+    ("org:people", _("People"), "people", Perm.PEOPLE_VIEW),
+    ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),
+    ("org:positions", _("Positions"), "badge", Perm.POSITIONS_VIEW),
+    ("org:import", _("Roster import"), "upload", Perm.ROSTER_IMPORT),
+]
+
+
+def shell(request):
+    """Navigation by role, and what the language switch needs."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"languages": settings.LANGUAGES}
+    access = get_access(request)
+    nav = []
+    for url_name, label, icon, perm in NAVIGATION:
+        if perm is None or (access.has(perm) and (perm != Perm.PEOPLE_VIEW or access.sees_others(perm))):
+            url = reverse(url_name)
+            active = request.path == url if url == "/" else request.path.startswith(url)
+            nav.append({"url": url, "label": label, "icon": icon, "name": url_name, "active": active})
+    if access.has(Perm.ADMIN_SITE):
+        nav.append({"url": reverse("admin:index"), "label": _("System admin"), "icon": "gear", "name": "admin",
+                    "active": False})
+    return {"nav": nav, "access": access, "languages": settings.LANGUAGES}
+

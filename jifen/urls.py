@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from jifen.api.api import api
+
+urlpatterns = [
+    path("", include("jifen.core.urls")),
+    path("accounts/", include("jifen.accounts.urls")),
+    path("org/", include("jifen.org.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
