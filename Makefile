@@ -32,14 +32,24 @@ run: install messages
 lint: install
 	$(BIN)/ruff check .
 
-# Whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one.
+# Whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one (checked first:
+# unreachable fails at once, it is never skipped). Every step must
+# pass: any non-zero exit stops make, including pytest's 5 ("no tests ran"). DATABASE_URL is
+# unset (not emptied) for the SQLite pass: an empty value is not a database URL.
+# Browser-test failures leave screenshots in test-results/ (gitignored).
+TEST_ENV := JIFEN_DATA_DIR=$(CURDIR)/.test-data SECRET_KEY=test
 test: install messages lint
-	DATABASE_URL= JIFEN_DATA_DIR=$(CURDIR)/.test-data $(BIN)/jifen makemigrations --check --dry-run -v1
-	DATABASE_URL= JIFEN_DATA_DIR=$(CURDIR)/.test-data SECRET_KEY=test $(BIN)/pytest -q
+	rm -rf test-results
+	@case "$$DATABASE_URL" in postgres*) $(BIN)/python scripts/check_database.py ;; esac
+	env -u DATABASE_URL $(TEST_ENV) $(BIN)/jifen makemigrations --check --dry-run -v1
+	@echo "== pytest on SQLite"
+	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest -q
 	@case "$$DATABASE_URL" in \
-	  postgres*) $(BIN)/python scripts/check_database.py && \
-	    JIFEN_DATA_DIR=$(CURDIR)/.test-data SECRET_KEY=test $(BIN)/pytest -q ;; \
-	  *) echo "DATABASE_URL is not PostgreSQL: PostgreSQL pass skipped" ;; \
+	  postgres*) echo "== pytest on PostgreSQL" && \
+	    $(TEST_ENV) $(BIN)/pytest -q && \
+	    echo "make test: all checks passed on SQLite and PostgreSQL" ;; \
+	  *) echo "DATABASE_URL is not PostgreSQL: PostgreSQL pass skipped"; \
+	    echo "make test: all checks passed on SQLite" ;; \
 	esac
 
 # Re-pin every dependency (with hashes) from pyproject.toml.

@@ -47,10 +47,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "treebeard",
+    "ninja",  # serves the API docs page from local static files, not a CDN
     "axes",
     "jifen.core",
     "jifen.accounts",
     "jifen.org",
+    "jifen.ledger",
+    "jifen.catalog",
+    "jifen.rules",
     "jifen.api",
 ]
 
@@ -90,7 +94,8 @@ TEMPLATES = [
 
 # Database: SQLite (WAL) under the data folder unless DATABASE_URL says otherwise.
 _default_db = f"sqlite:///{DATA_DIR / 'jifen.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db), conn_max_age=60)}
+# An empty DATABASE_URL (as an env file may leave it) means the default, like an unset one.
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL") or _default_db, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -132,6 +137,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "jifen.accounts.backends.lockout_username"  # number and e-mail: one count
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

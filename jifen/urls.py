@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("jifen.core.urls")),
     path("accounts/", include("jifen.accounts.urls")),
     path("org/", include("jifen.org.urls")),
+    path("points/", include("jifen.ledger.urls")),
+    path("rules/", include("jifen.rules.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -2,17 +2,32 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
+def _find_login(identifier: str):
+    users = get_user_model()._default_manager
+    user = users.filter(username=identifier).first()
+    if user is None and "@" in identifier:
+        user = users.filter(email__iexact=identifier).first()
+    return user
+
+
+def lockout_username(request, credentials=None) -> str:
+    """What django-axes counts failures against (AXES_USERNAME_CALLABLE): the login itself, so
+    the number, the e-mail and every spelling of the e-mail share one count of failures."""
+    raw = (credentials or {}).get("username")
+    if raw is None and request is not None:
+        raw = request.POST.get("username")
+    identifier = (raw or "").strip()
+    user = _find_login(identifier) if identifier else None
+    return user.username if user is not None else identifier.lower()
+
+
 class EmployeeNoOrEmailBackend(ModelBackend):
     """Log in with the employee / student number (the username) or the e-mail address."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        identifier = username.strip()
-        users = get_user_model()._default_manager
-        user = users.filter(username=identifier).first()
-        if user is None and "@" in identifier:
-            user = users.filter(email__iexact=identifier).first()
+        user = _find_login(username.strip())
         if user is None:
             # Same work as a real check, so timing doesn't reveal which logins exist.
             get_user_model()().set_password(password)

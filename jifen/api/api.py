@@ -4,6 +4,7 @@ Handlers are thin: the same permission object and the same services and selector
 the pages. A refusal from a service is a 400 with RFC 9457 problem details.
 """
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -11,14 +12,17 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
+from jifen.api.tokens import BearerToken
 from jifen.core.errors import ApplicationError
 
 api = NinjaAPI(
     title="Jifen API",
     version="1",
     description="Training credits and points. Every endpoint applies the same role and org-unit scope as the web pages.",
-    auth=django_auth,
+    auth=[BearerToken(), django_auth],
     urls_namespace="api",
+    # The schema and its docs page are for signed-in users, like every other page.
+    docs_decorator=login_required,
 )
 
 
@@ -56,3 +60,5 @@ def invalid(request, exc: ValidationError):
 
 
 api.add_router("/", "jifen.org.api.router")
+api.add_router("/", "jifen.org.api_import.router")
+api.add_router("/", "jifen.ledger.api.router")

@@ -7,6 +7,8 @@ from jifen.org.permissions import Perm, get_access
 # (url name, label, icon, permission or None for everyone signed in)
 NAVIGATION = [
     ("core:home", _("Home"), "home", None),
+    ("ledger:my_points", _("My points"), "star", None),
+    ("rules:rules", _("Rules"), "book", None),
     ("accounts:profile", _("My profile"), "user", None),
     ("org:people", _("People"), "people", Perm.PEOPLE_VIEW),
     ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),

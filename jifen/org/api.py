@@ -155,7 +155,9 @@ def list_units(request, parent_id: int | None = None, q: str = "", include_archi
 
 @router.get("/org/units/{unit_id}", response=UnitOut)
 def get_unit(request, unit_id: int):
-    return _unit(get_access(request), Perm.ORG_VIEW, unit_id)
+    access = get_access(request)
+    access.require(Perm.ORG_VIEW)
+    return _unit(access, Perm.ORG_VIEW, unit_id)
 
 
 @router.post("/org/units", response={201: UnitOut})
@@ -165,7 +167,7 @@ def create_unit(request, payload: UnitIn):
     parent = _unit(access, Perm.ORG_MANAGE, payload.parent_id) if payload.parent_id else None
     if parent is None and not access.scope(Perm.ORG_MANAGE).everything:
         raise Http404
-    return 201, services.unit_create(name=payload.name, parent=parent, kind=payload.kind, code=payload.code)
+    return services.unit_create(name=payload.name, parent=parent, kind=payload.kind, code=payload.code)
 
 
 @router.patch("/org/units/{unit_id}", response=UnitOut)
@@ -199,7 +201,7 @@ def create_position(request, payload: PositionIn):
     get_access(request).require(Perm.POSITIONS_MANAGE)
     data = payload.dict()
     data.pop("is_active")
-    return 201, services.position_create(**data)
+    return services.position_create(**data)
 
 
 @router.put("/positions/{position_id}", response=PositionOut)
@@ -222,7 +224,9 @@ def list_people(request, filters: Query[PeopleFilter]):
 
 @router.get("/people/{person_id}", response=PersonOut)
 def get_person(request, person_id: int):
-    return _person(get_access(request), Perm.PEOPLE_VIEW, person_id)
+    access = get_access(request)
+    access.require(Perm.PEOPLE_VIEW)
+    return _person(access, Perm.PEOPLE_VIEW, person_id)
 
 
 @router.post("/people", response={201: PersonOut})
@@ -233,7 +237,7 @@ def create_person(request, payload: PersonIn):
     position = get_object_or_404(Position, pk=payload.position_id) if payload.position_id else None
     data = payload.dict(exclude={"org_unit_id", "position_id", "manager_no"})
     person = services.person_create(org_unit=unit, position=position, manager=_manager(payload.manager_no), **data)
-    return 201, Person.objects.select_related("org_unit").get(pk=person.pk)
+    return Person.objects.select_related("org_unit").get(pk=person.pk)
 
 
 @router.patch("/people/{person_id}", response=PersonOut)

@@ -1,6 +1,7 @@
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jifen.org.models import OrgUnit, Person, Position, Role
 
@@ -48,12 +49,12 @@ class PositionForm(forms.Form):
     job_level = forms.CharField(label=_("Job level"), max_length=20, required=False)
     annual_credit_target = forms.DecimalField(label=_("Annual credit target"), min_value=0, max_value=100000,
                                               decimal_places=1, initial=0)
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
 
 class PersonForm(forms.Form):
     employee_no = forms.CharField(label=_("Employee / student number"), max_length=32)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     org_unit = UnitChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
     position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.none(), required=False)
     manager = PersonChoiceField(label=_("Manager"), queryset=Person.objects.none(), required=False,

@@ -28,21 +28,26 @@ class Perm(StrEnum):
     POSITIONS_MANAGE = "positions.manage"
     ROSTER_IMPORT = "roster.import"
     ROLES_MANAGE = "roles.manage"
+    LEDGER_VIEW = "ledger.view"
+    EVENTS_RECORD = "events.record"
+    RULES_MANAGE = "rules.manage"
     ADMIN_SITE = "admin.site"
 
 
 _READ_ORG = {Perm.PEOPLE_VIEW, Perm.ORG_VIEW, Perm.POSITIONS_VIEW}
 _MANAGE_ORG = {Perm.PEOPLE_MANAGE, Perm.ORG_MANAGE, Perm.POSITIONS_MANAGE, Perm.ROSTER_IMPORT}
 
+_LEDGER_ADMIN = {Perm.LEDGER_VIEW, Perm.EVENTS_RECORD, Perm.RULES_MANAGE}
+
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.MANAGER: frozenset(_READ_ORG),
+    Role.MANAGER: frozenset(_READ_ORG | {Perm.LEDGER_VIEW}),
     Role.TRAINER: frozenset(_READ_ORG),
-    Role.TRAINING_ADMIN: frozenset(_READ_ORG | _MANAGE_ORG),
-    Role.HR_AUDITOR: frozenset(_READ_ORG),
+    Role.TRAINING_ADMIN: frozenset(_READ_ORG | _MANAGE_ORG | _LEDGER_ADMIN),
+    Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW}),
     Role.SYSTEM_ADMIN: frozenset(Perm),
 }
-# What every person may do about themselves.
-SELF_PERMISSIONS = frozenset({Perm.PEOPLE_VIEW})
+# What every person may do about themselves: see their record and their points and credits.
+SELF_PERMISSIONS = frozenset({Perm.PEOPLE_VIEW, Perm.LEDGER_VIEW})
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 
 from jifen.org.models import OrgUnit, Person, Position
 from jifen.org.permissions import Access, Perm
@@ -60,8 +60,20 @@ def unit_children(*, access: Access, parent: OrgUnit | None, include_archived: b
             units = units.filter(path__in=sorted(scope.unit_paths))
     else:
         units = units.filter(path__startswith=parent.path, depth=parent.depth + 1)
+    # Head counts cover the whole subtree (a department counts its teams' people), and the expand
+    # arrow shows only when there is something to expand to: both as subqueries, one query in all.
+    children = OrgUnit.objects.filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+    if not include_archived:
+        children = children.filter(archived_at__isnull=True)
     units = units.annotate(
-        head_count=Count("people", filter=~Q(people__status=Person.Status.LEFT), distinct=True)
+        head_count=Subquery(
+            Person.objects.filter(org_unit__path__startswith=OuterRef("path"))
+            .exclude(status=Person.Status.LEFT)
+            .order_by()
+            .annotate(n=Func(F("pk"), function="COUNT"))
+            .values("n")[:1]
+        ),
+        has_children=Exists(children),
     ).order_by("name")
     return list(units)
 

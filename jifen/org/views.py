@@ -73,8 +73,11 @@ def person(request, pk: int):
         raise Http404
     reports = access.people(Perm.PEOPLE_VIEW).filter(manager=found).select_related("position")
     can_manage = access.has(Perm.PEOPLE_MANAGE) and access.can_person(Perm.PEOPLE_MANAGE, found)
-    roles = (RoleAssignment.objects.filter(user_id=found.user_id).select_related("scope")
-             if found.user_id else RoleAssignment.objects.none())
+    roles = list(RoleAssignment.objects.filter(user_id=found.user_id).select_related("scope")
+                 if found.user_id else [])
+    for role in roles:
+        # A role's scope is named only to those who may see that unit.
+        role.scope_shown = role.scope is None or access.can_unit(Perm.ORG_VIEW, role.scope)
     return TemplateResponse(request, "org/person.html", {
         "person": found, "reports": reports[:50], "can_manage": can_manage,
         "can_manage_roles": access.has(Perm.ROLES_MANAGE), "roles": roles,
@@ -167,10 +170,7 @@ def role_grant(request, pk: int):
     form = RoleForm(request.POST, units=selectors.unit_choices(access=access))
     if form.is_valid():
         try:
-            if found.user_id is None:
-                services.person_update(person=found)
-                found.refresh_from_db()
-            services.role_grant(user=found.user, role=form.cleaned_data["role"],
+            services.role_grant(user=services.person_ensure_login(person=found), role=form.cleaned_data["role"],
                                 scope=form.cleaned_data["scope"], granted_by=request.user)
         except ApplicationError as error:
             messages.error(request, error.message)
@@ -238,14 +238,14 @@ def unit(request, pk: int):
     top_level_allowed = access.scope(Perm.ORG_MANAGE).everything
     return TemplateResponse(request, "org/unit.html", {
         "unit": found,
-        "ancestors": found.get_ancestors(),
+        "ancestors": OrgUnit.objects.get_ancestors(found),
         "children": selectors.unit_children(access=access, parent=found, include_archived=True),
         "head_count": selectors.unit_subtree_head_count(found),
         "can_manage": can_manage,
         "can_see_people": access.has(Perm.PEOPLE_VIEW),
         "rename_form": UnitRenameForm(initial={"name": found.name}),
         "move_form": UnitMoveForm(units=manage_units, require_parent=not top_level_allowed,
-                                  initial={"parent": found.get_parent()}),
+                                  initial={"parent": OrgUnit.objects.get_parent(found)}),
         "child_form": UnitCreateForm(units=selectors.unit_choices(access=access, perm=Perm.ORG_MANAGE),
                                      initial={"parent": found.pk}),
     })

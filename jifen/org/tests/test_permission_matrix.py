@@ -1,0 +1,584 @@
+"""Who may open what: every role against every page and API endpoint, inside and outside their scope.
+
+The organisation: 总部 with 研发中心 (平台组, 应用组, an empty 空组) and 市场部 (with an empty
+市场部档案组). A manager and a training admin hold their role over 研发中心; trainer, HR auditor
+and system admin cover the whole organisation; a learner sees only themselves.
+
+Each case names the URL it covers. ``test_every_url_has_an_entry_in_the_matrix`` reads the
+urlconf and the API's OpenAPI schema, so a new URL without a row here fails the suite.
+
+Expected outcomes, in the users' terms:
+
+* not signed in: pages send you to the login page, the API answers 401;
+* signed in without the right: 403;
+* the right, but the object is outside your scope: 404, and its name never appears;
+* otherwise it works (200, 201, or a redirect after a form) and a write really happens.
+
+A refused write changes nothing at all (the org tables are compared before and after).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from jifen.api.api import api
+from jifen.org import services
+from jifen.org.models import OrgUnit, Person, Position, Role, RoleAssignment
+from jifen.org.tests.factories import PASSWORD, OrgBuilder
+
+User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# ---------------------------------------------------------------- the organisation and its people
+
+OUT_OF_SCOPE_NAMES = ("钱多多", "MK-0001", "市场部")  # 市场部 also covers 市场部档案组
+IN_SCOPE_PERSON_NAMES = ("郑雨桐", "RD-0001")
+
+
+class World:
+    def __init__(self):
+        org = OrgBuilder()
+        self.org = org
+        self.rnd, self.platform, self.marketing = org.rnd, org.platform, org.marketing
+        self.apps = services.unit_create(name="应用组", parent=org.rnd, kind=OrgUnit.Kind.TEAM)
+        self.empty_in = services.unit_create(name="空组", parent=org.rnd, kind=OrgUnit.Kind.TEAM)
+        self.empty_out = services.unit_create(name="市场部档案组", parent=org.marketing, kind=OrgUnit.Kind.TEAM)
+        self.position = org.engineer
+
+        self.in_person = org.person(unit=org.platform, no="RD-0001", name="郑雨桐", role=Role.TRAINER)
+        self.out_person = org.person(unit=org.marketing, no="MK-0001", name="钱多多", role=Role.TRAINER)
+        self.users = {
+            "anonymous": None,
+            "learner": org.person(unit=org.platform, no="RD-L001", name="学员小周").user,
+            "manager": org.person(unit=org.rnd, no="RD-M001", name="陈经理",
+                                  role=Role.MANAGER, scope=org.rnd).user,
+            "trainer": org.person(unit=org.rnd, no="RD-T001", name="孙讲师", role=Role.TRAINER).user,
+            "training_admin": org.person(unit=org.rnd, no="RD-A001", name="林培训",
+                                         role=Role.TRAINING_ADMIN, scope=org.rnd).user,
+            "hr_auditor": org.person(unit=org.rnd, no="RD-H001", name="赵审计", role=Role.HR_AUDITOR).user,
+            "system_admin": org.system_admin(),
+        }
+
+    def person(self, target: str) -> Person:
+        return self.in_person if target == "in" else self.out_person
+
+    def unit(self, target: str) -> OrgUnit:
+        """An org unit with people in it: 平台组 inside 研发中心, 市场部 outside."""
+        return self.platform if target == "in" else self.marketing
+
+    def empty_unit(self, target: str) -> OrgUnit:
+        return self.empty_in if target == "in" else self.empty_out
+
+    def assignment(self, target: str) -> RoleAssignment:
+        return RoleAssignment.objects.get(user=self.person(target).user, role=Role.TRAINER)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()
+
+
+def fingerprint() -> tuple:
+    """Everything a write to the organisation could change."""
+    return (
+        list(OrgUnit.objects.order_by("pk").values_list("pk", "name", "name_path", "path", "archived_at", "code")),
+        list(Person.objects.order_by("pk").values_list(
+            "pk", "employee_no", "name", "org_unit_id", "position_id", "manager_id", "status", "email", "phone",
+            "user_id")),
+        list(Position.objects.order_by("pk").values_list("pk", "name", "code", "annual_credit_target", "is_active")),
+        list(RoleAssignment.objects.order_by("pk").values_list("pk", "user_id", "role", "scope_id")),
+        list(User.objects.order_by("pk").values_list("pk", "username", "password", "is_active", "email")),
+    )
+
+
+# ---------------------------------------------------------------- who may do what
+
+ALL, RND, SELF = "whole organisation", "研发中心 subtree", "only themselves"
+PUBLIC, SIGNED_IN, SEE_PEOPLE, SEE, MANAGE, GRANT_ROLES = (
+    "public", "signed in", "see people", "see org and positions", "manage the roster", "grant roles")
+SEE_POINTS, RECORD_EVENTS = "see points and credits", "record learning events"
+
+MAY: dict[str, dict[str, str]] = {
+    "anonymous": {PUBLIC: ALL},
+    "learner": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: SELF, SEE_POINTS: SELF},
+    "manager": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: RND, SEE: RND, SEE_POINTS: RND},
+    "trainer": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: SELF},
+    "training_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: RND, SEE: RND, MANAGE: RND, SEE_POINTS: RND,
+                       RECORD_EVENTS: RND},
+    "hr_auditor": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: ALL},
+    "system_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, MANAGE: ALL, GRANT_ROLES: ALL,
+                     SEE_POINTS: ALL, RECORD_EVENTS: ALL},
+}
+ROLES = list(MAY)
+
+
+def covers(reach: str, target: str) -> bool:
+    return reach == ALL or (reach == RND and target == "in")
+
+
+# Outcomes that are not a plain status code.
+LOGIN = "redirected to the login page"
+FORM_REFUSED = "form shown again, nothing saved"
+
+
+@dataclass(frozen=True)
+class Case:
+    url_name: str
+    method: str
+    need: str
+    url: Callable[[World, str | None], str]
+    target: str | None = None  # "in" (inside 研发中心), "out" (市场部) or None
+    ok: int | frozenset[int] = 200
+    data: Callable[[World, str | None], dict] | None = None
+    writes: bool = False
+    out_of_scope: int | str = 404
+    api_op: str | None = None  # "GET /api/v1/people/{person_id}" for API cases
+    anonymous: int | str | None = None  # default: LOGIN, or ``ok`` for a public URL
+    label: str = ""
+
+    def __str__(self):
+        where = f"[{self.target}]" if self.target else ""
+        return f"{self.method.upper()} {self.api_op or self.url_name}{where}{self.label}"
+
+    def expected(self, role: str):
+        if role == "anonymous" and self.anonymous is not None:
+            return self.anonymous
+        if role == "anonymous" and self.need != PUBLIC:
+            return LOGIN
+        reach = MAY[role].get(self.need)
+        if reach is None:
+            return 403
+        if self.target and not covers(reach, self.target):
+            return self.out_of_scope
+        return self.ok
+
+
+def scoped(**kwargs) -> list[Case]:
+    return [Case(target="in", **kwargs), Case(target="out", **kwargs)]
+
+
+def page(name: str, *args) -> Callable[[World, str | None], str]:
+    return lambda w, t: reverse(name, args=args)
+
+
+def on_person(name: str) -> Callable[[World, str | None], str]:
+    return lambda w, t: reverse(name, args=[w.person(t).pk])
+
+
+def on_unit(name: str, which: str = "unit") -> Callable[[World, str | None], str]:
+    return lambda w, t: reverse(name, args=[getattr(w, which)(t).pk])
+
+
+def person_form(w: World, t: str | None) -> dict:
+    person = w.person(t)
+    return {"employee_no": person.employee_no, "name": person.name + "改", "org_unit": person.org_unit_id,
+            "position": w.position.pk, "manager": "", "hire_date": "", "status": "active", "email": "",
+            "phone": "13800000000"}
+
+
+def new_person_form(w: World, t: str | None) -> dict:
+    return {"employee_no": "NEW-0001", "name": "新同事", "org_unit": w.unit(t).pk, "position": w.position.pk,
+            "manager": "", "hire_date": "", "status": "active", "email": "", "phone": ""}
+
+
+def position_form(w, t):
+    return {"name": "新岗位", "code": "", "job_level": "P3", "annual_credit_target": "12.5", "is_active": "on"}
+
+
+def roster_file(w: World, t: str | None) -> dict:
+    """A one-row roster for a dry run: someone new in 平台组."""
+    content = "工号,姓名,组织\nNEW-0001,新同事,总部/研发中心/平台组\n".encode()
+    return {"file": SimpleUploadedFile("roster.csv", content, content_type="text/csv")}
+
+
+API = "/api/v1"
+JSON = 401  # an API call without a session
+
+
+def api_case(op: str, name: str, need: str, url, **kwargs) -> Case:
+    method = op.split()[0].lower()
+    return Case(url_name=f"api:{name}", method=method, need=need, url=url, api_op=op, anonymous=JSON, **kwargs)
+
+
+def api_scoped(op: str, name: str, need: str, url, **kwargs) -> list[Case]:
+    return [api_case(op, name, need, url, target=t, **kwargs) for t in ("in", "out")]
+
+
+CASES: list[Case] = [
+    # ---- core
+    Case("core:home", "get", SIGNED_IN, page("core:home")),
+    Case("core:healthz", "get", PUBLIC, page("core:healthz")),
+    # ---- accounts
+    Case("accounts:login", "get", PUBLIC, page("accounts:login"), ok=302, anonymous=200,
+         label=" (signed in: sent home)"),
+    Case("accounts:logout", "post", PUBLIC, page("accounts:logout"), ok=302),
+    Case("accounts:profile", "get", SIGNED_IN, page("accounts:profile")),
+    Case("accounts:profile", "post", SIGNED_IN, page("accounts:profile"), ok=302, writes=True,
+         data=lambda w, t: {"old_password": PASSWORD, "new_password1": "a brand new pass 42",
+                            "new_password2": "a brand new pass 42"}),
+    Case("accounts:language", "post", PUBLIC, page("accounts:language"), ok=302,
+         data=lambda w, t: {"language": "en", "next": "/"}),
+    # ---- people
+    Case("org:people", "get", SEE_PEOPLE, page("org:people")),
+    Case("org:person_lookup", "get", SEE_PEOPLE, lambda w, t: reverse("org:person_lookup") + "?q=-0001"),
+    *scoped(url_name="org:person", method="get", need=SEE_PEOPLE, url=on_person("org:person")),
+    Case("org:person_create", "get", MANAGE, page("org:person_create")),
+    *scoped(url_name="org:person_create", method="post", need=MANAGE, url=page("org:person_create"),
+            data=new_person_form, ok=302, writes=True, out_of_scope=FORM_REFUSED),
+    *scoped(url_name="org:person_edit", method="get", need=MANAGE, url=on_person("org:person_edit")),
+    *scoped(url_name="org:person_edit", method="post", need=MANAGE, url=on_person("org:person_edit"),
+            data=person_form, ok=302, writes=True),
+    *scoped(url_name="org:person_password", method="post", need=MANAGE, url=on_person("org:person_password"),
+            data=lambda w, t: {"password": "another long pass 7"}, ok=302, writes=True),
+    # ---- roles
+    *scoped(url_name="org:role_grant", method="post", need=GRANT_ROLES, url=on_person("org:role_grant"),
+            data=lambda w, t: {"role": Role.HR_AUDITOR, "scope": ""}, ok=302, writes=True),
+    *scoped(url_name="org:role_revoke", method="post", need=GRANT_ROLES,
+            url=lambda w, t: reverse("org:role_revoke", args=[w.person(t).pk, w.assignment(t).pk]),
+            ok=302, writes=True),
+    # ---- org units
+    Case("org:units", "get", SEE, page("org:units")),
+    Case("org:unit_create", "get", MANAGE, page("org:unit_create")),
+    *scoped(url_name="org:unit_create", method="post", need=MANAGE, url=page("org:unit_create"),
+            data=lambda w, t: {"name": "新部门", "kind": "department", "code": "", "parent": w.unit(t).pk},
+            ok=302, writes=True, out_of_scope=FORM_REFUSED),
+    *scoped(url_name="org:unit", method="get", need=SEE, url=on_unit("org:unit")),
+    *scoped(url_name="org:unit_children", method="get", need=SEE, url=on_unit("org:unit_children")),
+    *scoped(url_name="org:unit_rename", method="post", need=MANAGE, url=on_unit("org:unit_rename"),
+            data=lambda w, t: {"name": "改名后的组"}, ok=302, writes=True),
+    *scoped(url_name="org:unit_move", method="post", need=MANAGE, url=on_unit("org:unit_move"),
+            data=lambda w, t: {"parent": w.apps.pk}, ok=302, writes=True),
+    *scoped(url_name="org:unit_archive", method="post", need=MANAGE, url=on_unit("org:unit_archive", "empty_unit"),
+            ok=302, writes=True),
+    # ---- positions (one list for the whole organisation: no scope)
+    Case("org:positions", "get", SEE, page("org:positions")),
+    Case("org:position_create", "get", MANAGE, page("org:position_create")),
+    Case("org:position_create", "post", MANAGE, page("org:position_create"), data=position_form, ok=302,
+         writes=True),
+    Case("org:position_edit", "get", MANAGE, lambda w, t: reverse("org:position_edit", args=[w.position.pk])),
+    Case("org:position_edit", "post", MANAGE, lambda w, t: reverse("org:position_edit", args=[w.position.pk]),
+         data=position_form, ok=302, writes=True),
+    # ---- roster import (its own module tests what an import does; here: who may open it)
+    Case("org:import", "get", MANAGE, page("org:import")),
+    Case("org:import_template", "get", MANAGE, lambda w, t: reverse("org:import_template", args=["xlsx"])),
+    Case("org:import_review", "get", MANAGE, lambda w, t: reverse("org:import_review", args=["no-such-import"]),
+         ok=frozenset({200, 302, 404})),
+    # ---- API: documentation
+    Case("api:openapi-json", "get", SIGNED_IN, lambda w, t: f"{API}/openapi.json"),
+    Case("api:openapi-view", "get", SIGNED_IN, lambda w, t: f"{API}/docs"),
+    Case("api:api-root", "get", PUBLIC, lambda w, t: f"{API}/", ok=404, label=" (nothing there)"),
+    # ---- API: operations
+    api_case("GET /api/v1/me", "me", SIGNED_IN, lambda w, t: f"{API}/me"),
+    api_case("GET /api/v1/org/units", "list_units", SEE, lambda w, t: f"{API}/org/units"),
+    *api_scoped("GET /api/v1/org/units", "list_units", SEE,
+                lambda w, t: f"{API}/org/units?parent_id={w.unit(t).pk}", label=" (children of)"),
+    *api_scoped("POST /api/v1/org/units", "create_unit", MANAGE, lambda w, t: f"{API}/org/units",
+                data=lambda w, t: {"name": "新部门", "parent_id": w.unit(t).pk}, ok=201, writes=True),
+    *api_scoped("GET /api/v1/org/units/{unit_id}", "get_unit", SEE,
+                lambda w, t: f"{API}/org/units/{w.unit(t).pk}"),
+    *api_scoped("PATCH /api/v1/org/units/{unit_id}", "update_unit", MANAGE,
+                lambda w, t: f"{API}/org/units/{w.unit(t).pk}", data=lambda w, t: {"name": "改名后的组"},
+                writes=True),
+    api_case("GET /api/v1/positions", "list_positions", SEE, lambda w, t: f"{API}/positions"),
+    api_case("POST /api/v1/positions", "create_position", MANAGE, lambda w, t: f"{API}/positions",
+             data=lambda w, t: {"name": "新岗位", "annual_credit_target": "10"}, ok=201, writes=True),
+    api_case("PUT /api/v1/positions/{position_id}", "update_position", MANAGE,
+             lambda w, t: f"{API}/positions/{w.position.pk}",
+             data=lambda w, t: {"name": "资深工程师", "annual_credit_target": "160"}, writes=True),
+    api_case("POST /api/v1/org/imports/people", "import_people", MANAGE,
+             lambda w, t: f"{API}/org/imports/people", data=roster_file, label=" (dry run)"),
+    api_case("GET /api/v1/people", "list_people", SEE_PEOPLE, lambda w, t: f"{API}/people"),
+    # ---- points, credits and rules (ledger, rules)
+    Case("ledger:my_points", "get", SIGNED_IN, page("ledger:my_points")),
+    *scoped(url_name="ledger:person_points", method="get", need=SEE_POINTS, url=on_person("ledger:person_points")),
+    Case("rules:rules", "get", SIGNED_IN, page("rules:rules")),
+    Case("rules:rule", "get", SIGNED_IN, page("rules:rule", "attendance-present")),
+    api_case("POST /api/v1/events", "post_events", RECORD_EVENTS, lambda w, t: f"{API}/events",
+             data=lambda w, t: {"events": [{"key": "att-1", "type": "attendance.present",
+                                            "person": w.in_person.employee_no,
+                                            "occurred_at": "2026-03-01T09:00:00+08:00"}]},
+             label=" (someone in 研发中心)"),
+    *api_scoped("GET /api/v1/people/{employee_no}/balances", "person_balances", SEE_POINTS,
+                lambda w, t: f"{API}/people/{w.person(t).employee_no}/balances"),
+    *api_scoped("GET /api/v1/people/{employee_no}/entries", "person_entries", SEE_POINTS,
+                lambda w, t: f"{API}/people/{w.person(t).employee_no}/entries"),
+    *api_scoped("GET /api/v1/people/{person_id}", "get_person", SEE_PEOPLE,
+                lambda w, t: f"{API}/people/{w.person(t).pk}"),
+    *api_scoped("POST /api/v1/people", "create_person", MANAGE, lambda w, t: f"{API}/people",
+                data=lambda w, t: {"employee_no": "NEW-0001", "name": "新同事", "org_unit_id": w.unit(t).pk},
+                ok=201, writes=True),
+    *api_scoped("PATCH /api/v1/people/{person_id}", "update_person", MANAGE,
+                lambda w, t: f"{API}/people/{w.person(t).pk}", data=lambda w, t: {"phone": "13900000000"},
+                writes=True),
+]
+
+
+def request(client, world: World, role: str, case: Case):
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    url = case.url(world, case.target)
+    data = case.data(world, case.target) if case.data else {}
+    if case.api_op and case.method != "get" and "file" in data:
+        return client.post(url, data)  # multipart upload
+    if case.api_op and case.method != "get":
+        return getattr(client, case.method)(url, data=json.dumps(data), content_type="application/json")
+    if case.method == "get":
+        return client.get(url)
+    return client.post(url, data)
+
+
+def check(response, expected) -> None:
+    status = response.status_code
+    if expected == LOGIN:
+        assert status == 302, status
+        assert response["Location"].startswith(reverse("accounts:login") + "?next="), response["Location"]
+    elif expected == FORM_REFUSED:
+        assert status == 200, status
+    elif isinstance(expected, frozenset):
+        assert status in expected, status
+        if status == 302:
+            assert not response["Location"].startswith(reverse("accounts:login"))
+    else:
+        assert status == expected, (status, response.content[:300])
+
+
+# ---------------------------------------------------------------- the matrix
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_reaches_exactly_what_it_may_on_every_page_and_endpoint(client, world, role, case):
+    expected = case.expected(role)
+    before = fingerprint()
+    response = request(client, world, role, case)
+
+    check(response, expected)
+
+    body = response.content.decode(errors="replace")
+    reach = MAY[role].get(SEE_PEOPLE)
+    if reach is None or not covers(reach, "out"):
+        for name in OUT_OF_SCOPE_NAMES:
+            assert name not in body, f"{role} was shown {name!r}"
+    if reach is None or not covers(reach, "in"):
+        for name in IN_SCOPE_PERSON_NAMES:
+            assert name not in body, f"{role} was shown {name!r}"
+
+    if expected in (LOGIN, FORM_REFUSED, 401, 403, 404) or not case.writes:
+        assert fingerprint() == before, "a refused or read-only request changed the organisation"
+    elif case.writes:
+        assert fingerprint() != before, "an allowed write changed nothing"
+
+
+def _url_names(patterns, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_has_an_entry_in_the_matrix():
+    """A page or endpoint added without saying who may use it fails here."""
+    in_urlconf = {name for name in _url_names(get_resolver().url_patterns) if not name.startswith("admin:")}
+    assert in_urlconf == {case.url_name for case in CASES}
+
+    schema = api.get_openapi_schema()
+    operations = {
+        f"{method.upper()} {path}"
+        for path, methods in schema["paths"].items()
+        for method in methods
+    }
+    assert operations == {case.api_op for case in CASES if case.api_op}
+
+
+def test_every_scoped_case_is_tried_inside_and_outside_the_scope():
+    targets: dict[tuple[str, str, str], set] = {}
+    for case in CASES:
+        targets.setdefault((case.url_name, case.method, case.label), set()).add(case.target)
+    for key, seen in targets.items():
+        assert seen in ({None}, {"in", "out"}), key
+
+
+# ---------------------------------------------------------------- lists never include anyone out of scope
+
+
+def test_a_managers_people_list_contains_no_one_from_outside_their_subtree(client, world):
+    client.force_login(world.users["manager"])
+    body = client.get(reverse("org:people")).content.decode()
+    assert "郑雨桐" in body and "陈经理" in body
+    assert "钱多多" not in body and "MK-0001" not in body
+
+
+def test_filtering_the_people_list_by_an_out_of_scope_unit_shows_nothing_from_it(client, world):
+    client.force_login(world.users["manager"])
+    response = client.get(reverse("org:people"), {"unit": world.marketing.pk})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "钱多多" not in body and "市场部" not in body
+
+
+def test_a_managers_api_people_list_contains_no_one_from_outside_their_subtree(client, world):
+    client.force_login(world.users["manager"])
+    numbers = {item["employee_no"] for item in client.get(f"{API}/people").json()["items"]}
+    assert numbers == set(Person.objects.filter(org_unit__path__startswith=world.rnd.path)
+                          .values_list("employee_no", flat=True))
+    assert "MK-0001" not in numbers
+
+
+def test_a_manager_cannot_filter_the_api_people_list_by_an_out_of_scope_unit(client, world):
+    client.force_login(world.users["manager"])
+    assert client.get(f"{API}/people", {"unit_id": world.marketing.pk}).status_code == 404
+
+
+def test_searching_people_never_finds_someone_outside_the_scope(client, world):
+    client.force_login(world.users["manager"])
+    assert "钱多多" not in client.get(reverse("org:people"), {"q": "钱"}).content.decode()
+    assert "钱多多" not in client.get(reverse("org:person_lookup"), {"q": "钱"}).content.decode()
+    assert client.get(f"{API}/people", {"q": "钱多多"}).json()["count"] == 0
+
+
+def test_a_managers_org_tree_and_unit_search_show_only_their_subtree(client, world):
+    client.force_login(world.users["manager"])
+    tree = client.get(reverse("org:units")).content.decode()
+    assert "研发中心" in tree and "市场部" not in tree
+    search = client.get(reverse("org:units"), {"q": "部"}).content.decode()
+    assert "市场部" not in search
+    api_names = {u["name"] for u in client.get(f"{API}/org/units", {"q": "部"}).json()}
+    assert "市场部" not in api_names and "市场部档案组" not in api_names
+
+
+def test_a_learner_sees_their_own_record_but_nobody_elses(client, world):
+    learner = world.users["learner"]
+    client.force_login(learner)
+    own = learner.person.pk
+    assert client.get(reverse("org:person", args=[own])).status_code == 200
+    assert client.get(f"{API}/people/{own}").status_code == 200
+    assert [p["employee_no"] for p in client.get(f"{API}/people").json()["items"]] == ["RD-L001"]
+    assert client.get(reverse("org:person", args=[world.in_person.pk])).status_code == 404
+
+
+def test_a_learner_does_not_see_the_people_menu(client, world):
+    client.force_login(world.users["learner"])
+    body = client.get(reverse("core:home")).content.decode()
+    assert reverse("org:people") not in body
+    assert reverse("org:units") not in body
+
+
+# ---------------------------------------------------------------- writes across the scope boundary
+
+
+def test_a_manager_cannot_edit_a_person_even_in_their_own_subtree(client, world):
+    client.force_login(world.users["manager"])
+    response = client.post(reverse("org:person_edit", args=[world.in_person.pk]),
+                           person_form(world, "in"))
+    assert response.status_code == 403
+    assert Person.objects.get(pk=world.in_person.pk).name == "郑雨桐"
+
+
+def test_a_subtree_training_admin_cannot_move_a_person_out_of_their_subtree(client, world):
+    client.force_login(world.users["training_admin"])
+    data = {**person_form(world, "in"), "org_unit": world.marketing.pk}
+    response = client.post(reverse("org:person_edit", args=[world.in_person.pk]), data)
+    assert response.status_code == 200  # the form again, with the unit refused
+    assert Person.objects.get(pk=world.in_person.pk).org_unit_id == world.platform.pk
+    api_response = client.patch(f"{API}/people/{world.in_person.pk}", {"org_unit_id": world.marketing.pk},
+                                content_type="application/json")
+    assert api_response.status_code == 404
+    assert Person.objects.get(pk=world.in_person.pk).org_unit_id == world.platform.pk
+
+
+def test_a_subtree_training_admin_cannot_move_a_unit_out_of_their_subtree(client, world):
+    client.force_login(world.users["training_admin"])
+    client.post(reverse("org:unit_move", args=[world.platform.pk]), {"parent": world.marketing.pk})
+    assert OrgUnit.objects.get(pk=world.platform.pk).name_path == "总部/研发中心/平台组"
+    response = client.patch(f"{API}/org/units/{world.platform.pk}", {"parent_id": world.marketing.pk},
+                            content_type="application/json")
+    assert response.status_code == 404
+    response = client.patch(f"{API}/org/units/{world.platform.pk}", {"move_to_top": True},
+                            content_type="application/json")
+    assert response.status_code == 404
+    assert OrgUnit.objects.get(pk=world.platform.pk).name_path == "总部/研发中心/平台组"
+
+
+def test_a_subtree_training_admin_cannot_create_a_top_level_unit(client, world):
+    client.force_login(world.users["training_admin"])
+    before = OrgUnit.objects.count()
+    assert client.post(reverse("org:unit_create"), {"name": "新公司", "kind": "company", "code": ""}).status_code == 200
+    assert client.post(f"{API}/org/units", {"name": "新公司"}, content_type="application/json").status_code == 404
+    assert OrgUnit.objects.count() == before
+
+
+def test_a_whole_organisation_training_admin_manages_people_everywhere(client, world):
+    admin = world.org.person(unit=world.rnd, no="HR-A001", name="何培训", role=Role.TRAINING_ADMIN)
+    client.force_login(admin.user)
+    response = client.post(reverse("org:person_edit", args=[world.out_person.pk]), person_form(world, "out"))
+    assert response.status_code == 302
+    assert Person.objects.get(pk=world.out_person.pk).name == "钱多多改"
+    assert client.get(reverse("org:unit", args=[world.marketing.pk])).status_code == 200
+
+
+def test_only_a_system_admin_can_grant_roles(client, world):
+    client.force_login(world.users["training_admin"])
+    response = client.post(reverse("org:role_grant", args=[world.in_person.pk]),
+                           {"role": Role.SYSTEM_ADMIN, "scope": ""})
+    assert response.status_code == 403
+    assert not RoleAssignment.objects.filter(role=Role.SYSTEM_ADMIN, user=world.in_person.user).exists()
+
+
+def test_a_role_cannot_be_revoked_through_another_persons_page(client, world):
+    client.force_login(world.users["system_admin"])
+    others = world.assignment("out")
+    response = client.post(reverse("org:role_revoke", args=[world.in_person.pk, others.pk]))
+    assert response.status_code == 404
+    assert RoleAssignment.objects.filter(pk=others.pk).exists()
+
+
+def test_a_person_who_left_loses_access_in_an_open_session(client, world):
+    manager = world.users["manager"]
+    client.force_login(manager)
+    assert client.get(reverse("org:people")).status_code == 200
+    services.person_update(person=manager.person, status=Person.Status.LEFT)
+    response = client.get(reverse("org:people"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    assert client.get(f"{API}/people").status_code == 401
+
+
+# ---------------------------------------------------------------- Django admin: system admins only
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", ["/admin/", "/admin/org/person/", "/admin/accounts/user/", "/admin/org/orgunit/"])
+def test_only_a_system_admin_opens_the_django_admin(client, world, role, path):
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    response = client.get(path)
+    if role == "system_admin":
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_staff_flag_alone_does_not_open_the_django_admin(client, world):
+    user = world.users["training_admin"]
+    User.objects.filter(pk=user.pk).update(is_staff=True)
+    client.force_login(User.objects.get(pk=user.pk))
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
