@@ -6,13 +6,12 @@ PORT   ?= 8000
 WORKERS ?= 2
 export JIFEN_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test install messages lint lock clean-test-data serve
+.PHONY: run test install messages lint lock bench
 
 $(BIN)/jifen: pyproject.toml requirements/dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements/dev.lock
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
-	  || $(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
 install: $(BIN)/jifen
@@ -57,3 +56,10 @@ lock: install
 	$(BIN)/python -m pip install -q uv
 	$(BIN)/uv pip compile pyproject.toml -q --generate-hashes --python-version 3.11 -o requirements/main.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev -q --generate-hashes --python-version 3.11 -o requirements/dev.lock
+
+# Benchmarks on PostgreSQL (DATABASE_URL's server, database jifen_bench); results in bench/RESULTS.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_EVENTS ?= 1000000
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_org.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_ledger.py --events $(BENCH_EVENTS)

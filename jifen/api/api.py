@@ -62,3 +62,4 @@ def invalid(request, exc: ValidationError):
 api.add_router("/", "jifen.org.api.router")
 api.add_router("/", "jifen.org.api_import.router")
 api.add_router("/", "jifen.ledger.api.router")
+api.add_router("/", "jifen.ledger.api_adjust.router")

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.org.permissions import Perm, get_access
 
-# (url name, label, icon, permission or None for everyone signed in)
+# (url name, label, icon, permission (or a tuple: any of them) or None for everyone signed in)
 NAVIGATION = [
     ("core:home", _("Home"), "home", None),
     ("ledger:my_points", _("My points"), "star", None),
@@ -14,7 +14,17 @@ NAVIGATION = [
     ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),
     ("org:positions", _("Positions"), "badge", Perm.POSITIONS_VIEW),
     ("org:import", _("Roster import"), "upload", Perm.ROSTER_IMPORT),
+    ("ledger:adjustments", _("Adjustments"), "scale", (Perm.LEDGER_ADJUST, Perm.LEDGER_APPROVE)),
+    ("ledger:appeals", _("Appeals"), "flag", Perm.APPEALS_REVIEW),
 ]
+
+
+def _shown(access, perm) -> bool:
+    if perm is None:
+        return True
+    if isinstance(perm, tuple):
+        return any(_shown(access, one) for one in perm)
+    return access.has(perm) and (perm != Perm.PEOPLE_VIEW or access.sees_others(perm))
 
 
 def shell(request):
@@ -25,10 +35,14 @@ def shell(request):
     access = get_access(request)
     nav = []
     for url_name, label, icon, perm in NAVIGATION:
-        if perm is None or (access.has(perm) and (perm != Perm.PEOPLE_VIEW or access.sees_others(perm))):
+        if _shown(access, perm):
             url = reverse(url_name)
             active = request.path == url if url == "/" else request.path.startswith(url)
             nav.append({"url": url, "label": label, "icon": icon, "name": url_name, "active": active})
+    # /points/adjustments/ is inside /points/ too: only the closest entry is the current one.
+    current = max((item for item in nav if item["active"]), key=lambda item: len(item["url"]), default=None)
+    for item in nav:
+        item["active"] = item is current
     if access.has(Perm.ADMIN_SITE):
         nav.append({"url": reverse("admin:index"), "label": _("System admin"), "icon": "gear", "name": "admin",
                     "active": False})

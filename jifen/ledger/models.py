@@ -202,3 +202,175 @@ class LotMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} → lot {self.lot_id}: {self.amount}"
+
+
+# ---------------------------------------------------------------- manual adjustments (maker-checker) and appeals
+
+
+def evidence_upload_to(instance, filename: str) -> str:
+    """evidence/<year>/<month>/<random>.<ext>: the name the user gave is kept in ``evidence_name``,
+    never used as a path."""
+    import secrets
+    from pathlib import PurePath
+
+    from django.utils import timezone
+
+    suffix = PurePath(filename or "").suffix.lower()[:10]
+    return f"evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{suffix}"
+
+
+class AdjustmentStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class AdjustmentBatch(models.Model):
+    """A maker-checker request: one adjustment or many (a bulk file is one batch). Nothing posts
+    until someone other than the proposer approves it; then every line posts at once, or none."""
+
+    Status = AdjustmentStatus
+
+    status = models.CharField(_("status"), max_length=10, choices=AdjustmentStatus.choices,
+                              default=AdjustmentStatus.PROPOSED)
+    reason = models.CharField(_("reason"), max_length=500)
+    evidence = models.FileField(_("evidence"), upload_to=evidence_upload_to, max_length=200, blank=True)
+    evidence_name = models.CharField(_("evidence file name"), max_length=200, blank=True)
+    source_filename = models.CharField(_("source file"), max_length=200, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [models.Index(fields=["status", "proposed_at"], name="ledger_adjbatch_status_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=AdjustmentStatus.values),
+                                   name="ledger_adjbatch_status_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="ledger_adjbatch_reason_not_empty"),
+            # The checker is never the maker.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+                name="ledger_adjbatch_checker_is_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=AdjustmentStatus.PROPOSED, decided_by__isnull=True, decided_at__isnull=True)
+                    | Q(status__in=[AdjustmentStatus.APPROVED, AdjustmentStatus.REJECTED], decided_by__isnull=False,
+                        decided_at__isnull=False)
+                ),
+                name="ledger_adjbatch_decided_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AdjustmentStatus.REJECTED) | ~Q(decision_note=""),
+                name="ledger_adjbatch_rejection_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"adjustment {self.pk} ({self.status})"
+
+
+class AdjustmentLine(models.Model):
+    """One person's adjustment in one currency. ``entry`` is the ledger entry it posted, set on approval."""
+
+    batch = models.ForeignKey(AdjustmentBatch, verbose_name=_("adjustment"), on_delete=models.CASCADE,
+                              related_name="lines")
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True, help_text=_("The row in the bulk file."))
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT,
+                               related_name="adjustment_lines")
+    currency = models.CharField(_("currency"), max_length=10, choices=Currency.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=500)
+    credit_type = models.CharField(_("credit type"), max_length=10, choices=CreditType.choices, blank=True)
+    entry = models.OneToOneField(Entry, verbose_name=_("entry"), on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="adjustment_line")
+
+    class Meta:
+        verbose_name = _("adjustment line")
+        verbose_name_plural = _("adjustment lines")
+        ordering = ["batch_id", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_adjline_amount_not_zero"),
+            models.CheckConstraint(condition=Q(currency__in=Currency.values), name="ledger_adjline_currency_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="ledger_adjline_reason_not_empty"),
+            models.CheckConstraint(
+                condition=Q(credit_type="") | Q(currency=Currency.CREDITS, credit_type__in=CreditType.values),
+                name="ledger_adjline_credit_type_for_credits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.currency} {self.amount}"
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class AppealResolution(models.TextChoices):
+    REVERSAL = "reversal", _("Entry reversed")
+    AWARD = "award", _("Extra award")
+
+
+class Appeal(models.Model):
+    """A learner disputes one of their entries (异议); a reviewer accepts it (the entry is reversed, or
+    an extra award posts) or rejects it, and replies either way. One open appeal per entry."""
+
+    Status = AppealStatus
+    Resolution = AppealResolution
+
+    entry = models.ForeignKey(Entry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="appeals")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="appeals")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), on_delete=models.PROTECT,
+                                  related_name="+")
+    raised_at = models.DateTimeField(_("raised at"))
+    reason = models.CharField(_("reason"), max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.OPEN)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reply = models.CharField(_("reply"), max_length=1000, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=10, choices=AppealResolution.choices, blank=True)
+    resolution_entry = models.OneToOneField(Entry, verbose_name=_("resolution entry"), on_delete=models.PROTECT,
+                                            null=True, blank=True, related_name="resolves_appeal")
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-raised_at", "-pk"]
+        indexes = [models.Index(fields=["status", "raised_at"], name="ledger_appeal_status_time")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry"], condition=Q(status="open"), name="ledger_appeal_one_open"),
+            models.CheckConstraint(condition=Q(status__in=AppealStatus.values), name="ledger_appeal_status_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="ledger_appeal_reason_not_empty"),
+            models.CheckConstraint(
+                condition=Q(reviewer__isnull=True) | ~Q(reviewer=F("raised_by")),
+                name="ledger_appeal_reviewer_is_not_appellant",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="open", reviewer__isnull=True, reviewed_at__isnull=True, resolution="",
+                      resolution_entry__isnull=True)
+                    | (Q(status="accepted", reviewer__isnull=False, reviewed_at__isnull=False,
+                         resolution__in=AppealResolution.values, resolution_entry__isnull=False) & ~Q(reply=""))
+                    | (Q(status="rejected", reviewer__isnull=False, reviewed_at__isnull=False, resolution="",
+                         resolution_entry__isnull=True) & ~Q(reply=""))
+                ),
+                name="ledger_appeal_outcome_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on entry {self.entry_id} ({self.status})"

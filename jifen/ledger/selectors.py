@@ -8,11 +8,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from jifen.ledger.models import Account, CreditType, Currency, Entry, Lot
+from jifen.ledger.models import (
+    Account,
+    AdjustmentBatch,
+    AdjustmentLine,
+    AdjustmentStatus,
+    Appeal,
+    AppealStatus,
+    CreditType,
+    Currency,
+    Entry,
+    Lot,
+)
 from jifen.org.models import Person
+from jifen.org.permissions import Access, Perm
 
 ZERO = Decimal("0.00")
 
@@ -90,3 +103,140 @@ def entries_for(*, person: Person, currency: str = "", kind: str = "", rule: str
     if end:
         entries = entries.filter(occurred_at__lt=end)
     return entries.order_by("-occurred_at", "-pk")
+
+
+# ---------------------------------------------------------------- adjustments
+
+
+def _all_lines_within(access: Access, perm: Perm) -> Q:
+    """Batches every line of which names someone in ``perm``'s scope."""
+    scope = access.scope(perm)
+    if scope.everything:
+        return Q(pk__isnull=False)  # not Q(): an empty Q drops out of an OR and would match nothing
+    if scope.empty:
+        return Q(pk__in=[])
+    outside = AdjustmentLine.objects.exclude(person__in=access.people(perm).values("pk")).values("batch_id")
+    return ~Q(pk__in=outside)
+
+
+def adjustments_visible(*, access: Access) -> QuerySet[AdjustmentBatch]:
+    """What a proposer sees (their own batches and those wholly inside their scope) and what an
+    approver sees (those wholly inside theirs)."""
+    q = Q(pk__in=[])
+    if access.has(Perm.LEDGER_ADJUST):
+        q |= Q(proposed_by_id=access.user_id) | _all_lines_within(access, Perm.LEDGER_ADJUST)
+    if access.has(Perm.LEDGER_APPROVE):
+        q |= _all_lines_within(access, Perm.LEDGER_APPROVE)
+    return AdjustmentBatch.objects.filter(q)
+
+
+def adjustments_to_decide(*, access: Access) -> QuerySet[AdjustmentBatch]:
+    """Batches this approver may approve or reject: every line inside their approval scope."""
+    if not access.has(Perm.LEDGER_APPROVE):
+        return AdjustmentBatch.objects.none()
+    return AdjustmentBatch.objects.filter(_all_lines_within(access, Perm.LEDGER_APPROVE))
+
+
+def adjustment_list(*, access: Access, status: str = "") -> QuerySet[AdjustmentBatch]:
+    first_line = AdjustmentLine.objects.filter(batch=OuterRef("pk")).order_by("pk")
+    batches = adjustments_visible(access=access).select_related(
+        "proposed_by__person", "decided_by__person"
+    ).annotate(
+        line_count=Count("lines"),
+        points_total=Sum("lines__amount", filter=Q(lines__currency=Currency.POINTS)),
+        credits_total=Sum("lines__amount", filter=Q(lines__currency=Currency.CREDITS)),
+        first_name=Subquery(first_line.values("person__name")[:1]),
+        first_no=Subquery(first_line.values("person__employee_no")[:1]),
+    )
+    if status:
+        batches = batches.filter(status=status)
+    return batches.order_by("-proposed_at", "-pk")
+
+
+def adjustment_detail(*, access: Access, pk: int) -> AdjustmentBatch | None:
+    return (
+        adjustments_visible(access=access).select_related("proposed_by__person", "decided_by__person")
+        .filter(pk=pk).first()
+    )
+
+
+def adjustment_lines(batch: AdjustmentBatch) -> list[AdjustmentLine]:
+    """The lines with each person's balance now (``balance_now``), in two queries."""
+    lines = list(batch.lines.select_related("person__org_unit", "entry").order_by("pk"))
+    balances = {
+        (person_id, currency): balance
+        for person_id, currency, balance in Account.objects.filter(
+            person_id__in={line.person_id for line in lines}
+        ).values_list("person_id", "currency", "balance")
+    }
+    for line in lines:
+        line.balance_now = balances.get((line.person_id, line.currency), ZERO)
+        line.leaves_debt = (batch.status == AdjustmentStatus.PROPOSED and line.amount < 0
+                            and line.balance_now + line.amount < 0)
+    return lines
+
+
+def adjustment_decision_blocker(*, access: Access, batch: AdjustmentBatch) -> str:
+    """Why this user may not approve or reject this batch now ("" when they may). For showing; the
+    service checks again under the lock."""
+    if batch.status != AdjustmentStatus.PROPOSED:
+        return _("Decided.")
+    if not adjustments_to_decide(access=access).filter(pk=batch.pk).exists():
+        return _("Someone with the HR / auditor role approves or rejects adjustments.")
+    if batch.proposed_by_id == access.user_id:
+        return _("You proposed this adjustment: someone else must approve or reject it.")
+    if access.person_id is not None and batch.lines.filter(person_id=access.person_id).exists():
+        return _("This adjustment changes your own points: someone else must decide on it.")
+    return ""
+
+
+# ---------------------------------------------------------------- appeals
+
+
+def appeals_of(*, person_id: int) -> QuerySet[Appeal]:
+    return (
+        Appeal.objects.filter(person_id=person_id)
+        .select_related("entry__account", "resolution_entry", "reviewer__person")
+        .order_by("-raised_at", "-pk")
+    )
+
+
+def appeals_to_review(*, access: Access, status: str = "") -> QuerySet[Appeal]:
+    if not access.has(Perm.APPEALS_REVIEW):
+        return Appeal.objects.none()
+    appeals = Appeal.objects.filter(person__in=access.people(Perm.APPEALS_REVIEW).values("pk"))
+    if status:
+        appeals = appeals.filter(status=status)
+    return appeals.select_related("person__org_unit", "entry__account", "reviewer__person").order_by(
+        "raised_at" if status == AppealStatus.OPEN else "-raised_at", "pk"
+    )
+
+
+def appeal_visible(*, access: Access, pk: int) -> Appeal | None:
+    """The user's own appeal, or one they may review."""
+    q = Q(person_id=access.person_id) if access.person_id is not None else Q(pk__in=[])
+    if access.has(Perm.APPEALS_REVIEW):
+        q |= Q(person__in=access.people(Perm.APPEALS_REVIEW).values("pk"))
+    return (
+        Appeal.objects.filter(q, pk=pk)
+        .select_related("person__org_unit", "entry__account", "entry__actor", "resolution_entry",
+                        "reviewer__person", "raised_by")
+        .first()
+    )
+
+
+def own_entry(*, person_id: int, pk: int) -> Entry | None:
+    return Entry.objects.filter(account__person_id=person_id, pk=pk).select_related("account", "actor").first()
+
+
+def appeal_marks(*, entries: list[Entry]) -> None:
+    """Set ``latest_appeal`` and ``is_reversed`` on each entry of a history page (two queries), so
+    the page offers an appeal only where one can be made."""
+    ids = [entry.pk for entry in entries]
+    latest: dict[int, Appeal] = {}
+    for appeal in Appeal.objects.filter(entry_id__in=ids).order_by("raised_at", "pk"):
+        latest[appeal.entry_id] = appeal
+    reversed_ids = set(Entry.objects.filter(reverses_id__in=ids).values_list("reverses_id", flat=True))
+    for entry in entries:
+        entry.latest_appeal = latest.get(entry.pk)
+        entry.is_reversed = entry.pk in reversed_ids

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jifen.core.db import update_in_bulk
 from jifen.core.errors import ApplicationError
 from jifen.ledger import engine
 from jifen.ledger.engine import AccountState, LotState, Posting, money
@@ -128,8 +129,7 @@ def _persist(planned: list[engine.PlannedEntry], states: dict[int, AccountState]
         for lot in state.lots.values()
         if lot.dirty and lot.id is not None
     ]
-    if changed:
-        Lot.objects.bulk_update(changed, ["remaining"], batch_size=1000)
+    update_in_bulk(Lot, changed, ["remaining"])
     LotMovement.objects.bulk_create(
         [
             LotMovement(entry_id=entry_ids[(p.account_id, p.seq)], lot_id=lot.id, amount=amount)
@@ -139,13 +139,13 @@ def _persist(planned: list[engine.PlannedEntry], states: dict[int, AccountState]
         batch_size=1000,
     )
     touched = {p.account_id for p in planned}
-    Account.objects.bulk_update(
+    update_in_bulk(
+        Account,
         [
             Account(pk=pk, balance=states[pk].balance, entry_count=states[pk].seq, last_hash=states[pk].last_hash)
-            for pk in touched
+            for pk in sorted(touched)
         ],
         ["balance", "entry_count", "last_hash"],
-        batch_size=1000,
     )
     return entries
 
@@ -215,11 +215,17 @@ def post(*, person: Person | int, currency: str, posting: Posting, now: dt.datet
 # ---------------------------------------------------------------- shapes of posting
 
 
-def default_expiry(currency: str, earned_at: dt.datetime) -> dt.datetime | None:
-    settings_row = CurrencySettings.objects.filter(currency=currency).first()
-    if settings_row is None:
+def expiry_policies() -> dict[str, tuple[str, int]]:
+    """Each currency's default expiry policy and months: read once per batch, not once per entry."""
+    return {row.currency: (row.expiry_policy, row.expiry_months) for row in CurrencySettings.objects.all()}
+
+
+def default_expiry(currency: str, earned_at: dt.datetime,
+                   policies: dict[str, tuple[str, int]] | None = None) -> dt.datetime | None:
+    policy = (policies if policies is not None else expiry_policies()).get(currency)
+    if policy is None:
         return None
-    return policy_expiry(settings_row.expiry_policy, settings_row.expiry_months, earned_at)
+    return policy_expiry(*policy, earned_at)
 
 
 def _source(obj) -> dict:

@@ -18,6 +18,9 @@ def _points_page(request, person: Person, *, own: bool):
     kind = request.GET.get("kind") if request.GET.get("kind") in EntryKind.values else ""
     entries = selectors.entries_for(person=person, currency=currency, kind=kind)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    if own:  # each line of one's own history offers an appeal
+        page.object_list = list(page.object_list)
+        selectors.appeal_marks(entries=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return TemplateResponse(request, "ledger/points.html", {

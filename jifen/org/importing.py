@@ -266,6 +266,19 @@ def read_upload(upload) -> bytes:
 def read_roster(data: bytes, file_name: str) -> Roster:
     """Read a roster from a .xlsx or .csv file's bytes. Raises ImportFileError, with a message for
     the user, for anything that is not a readable roster: never a crash on garbage."""
+    return read_table(
+        data, file_name, aliases=HEADER_ALIASES, required=REQUIRED_COLUMNS, column_names=CHINESE_HEADERS,
+        no_rows=_("The file names its columns but has no rows of people below them."),
+    )
+
+
+def read_table(data: bytes, file_name: str, *, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
+               column_names: dict[str, str], no_rows: str) -> Roster:
+    """Read any table of named columns from a .xlsx or .csv file's bytes, the way the roster is read:
+    the header found among the first rows by ``aliases`` (column key -> names a header cell may
+    say), every ``required`` column present, blank rows skipped, cells as they came. Raises
+    ImportFileError for anything that is not such a table. ``column_names`` (key -> its Chinese
+    name) and ``no_rows`` word the refusals."""
     file_name = PurePath((file_name or "").replace("\\", "/")).name[:200]
     suffix = PurePath(file_name).suffix.lower()
     if len(data) > max_bytes():
@@ -280,12 +293,13 @@ def read_roster(data: bytes, file_name: str) -> Roster:
         raise ImportFileError(_("This spreadsheet format cannot be read: save the file as .xlsx (Excel workbook) or .csv."))
     else:
         raise ImportFileError(_("Only .xlsx and .csv files can be imported."))
+    alias_to_field = _alias_map(aliases)
     roster = None
     first_seen: tuple | None = None
     try:
         try:
             for rows in tables:
-                roster, first = _roster_from_rows(rows, file_name)
+                roster, first = _roster_from_rows(rows, file_name, alias_to_field, required)
                 first_seen = first_seen or first
                 if roster is not None:
                     break
@@ -296,17 +310,17 @@ def read_roster(data: bytes, file_name: str) -> Roster:
     except (csv.Error, zipfile.BadZipFile) as exc:
         raise ImportFileError(_("The file is damaged and cannot be read.")) from exc
     except Exception as exc:  # openpyxl raises many kinds of errors on a broken workbook
-        logger.info("unreadable roster file %r: %s", file_name, exc)
+        logger.info("unreadable table file %r: %s", file_name, exc)
         raise ImportFileError(_("The file is damaged and cannot be read.")) from exc
     if roster is None:
-        found = _header_fields(first_seen or ())
-        missing = [c for c in REQUIRED_COLUMNS if c not in found]
+        found = _header_fields(first_seen or (), alias_to_field)
+        missing = [c for c in required if c not in found]
         raise ImportFileError(
             _("The file has no column for %(columns)s. The first row must name the columns: download the template "
-              "to see them.") % {"columns": ", ".join(f"{c} ({CHINESE_HEADERS[c]})" for c in missing)}
+              "to see them.") % {"columns": ", ".join(f"{c} ({column_names[c]})" for c in missing)}
         )
     if not roster.rows:
-        raise ImportFileError(_("The file names its columns but has no rows of people below them."))
+        raise ImportFileError(no_rows)
     return roster
 
 
@@ -353,6 +367,12 @@ def _sheets(workbook):
         workbook.close()
 
 
+def decode_text(data: bytes) -> str:
+    """Text from bytes in UTF-8 (with or without a byte-order mark), UTF-16 or GBK / GB18030;
+    ImportFileError when it is not text at all."""
+    return _decode_text(data)
+
+
 def _decode_text(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         candidates = [("utf-8-sig", data)]
@@ -396,13 +416,17 @@ def _header_key(value) -> str:
     return re.sub(r"[\s_\-*＊:：]+", "", text)
 
 
-_ALIAS_TO_FIELD = {_header_key(alias): column for column, aliases in HEADER_ALIASES.items() for alias in aliases}
+def _alias_map(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {_header_key(alias): column for column, names in aliases.items() for alias in names}
 
 
-def _header_fields(cells) -> dict[str, int]:
+_ALIAS_TO_FIELD = _alias_map(HEADER_ALIASES)
+
+
+def _header_fields(cells, alias_to_field: dict[str, str] = _ALIAS_TO_FIELD) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        column = _ALIAS_TO_FIELD.get(_header_key(cell))
+        column = alias_to_field.get(_header_key(cell))
         if column is not None and column not in found:
             found[column] = index
     return found
@@ -412,7 +436,8 @@ def _is_blank(cells) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
-def _roster_from_rows(rows, file_name: str) -> tuple[Roster | None, tuple | None]:
+def _roster_from_rows(rows, file_name: str, alias_to_field: dict[str, str] = _ALIAS_TO_FIELD,
+                     required: tuple[str, ...] = REQUIRED_COLUMNS) -> tuple[Roster | None, tuple | None]:
     """Find the header among the first rows, then read every row below it."""
     first = None
     seen = 0
@@ -422,8 +447,8 @@ def _roster_from_rows(rows, file_name: str) -> tuple[Roster | None, tuple | None
             continue
         first = first or tuple(cells)
         seen += 1
-        found = _header_fields(cells)
-        if all(column in found for column in REQUIRED_COLUMNS):
+        found = _header_fields(cells, alias_to_field)
+        if all(column in found for column in required):
             header_row = (number, tuple(cells), found)
             break
         if seen >= HEADER_SEARCH_ROWS:
@@ -437,7 +462,7 @@ def _roster_from_rows(rows, file_name: str) -> tuple[Roster | None, tuple | None
         label = _cell_text(cell)
         if not label:
             continue
-        column = _ALIAS_TO_FIELD.get(_header_key(cell))
+        column = alias_to_field.get(_header_key(cell))
         if column is None:
             ignored.append(label)
         elif found[column] != index:
@@ -484,23 +509,29 @@ class _RowReader:
 
     def text(self, column: str) -> str | None:
         """The cell as plain text; None when it is not acceptable (the error is noted)."""
-        value = _cell_text(self.cells.get(column))
-        if not value:
-            return ""
-        if _FORMULA.match(value):
-            self.error(column, _("This cell holds a formula or starts like one (=, +, -, @). Formulas are not "
-                                 "imported: type the value itself."))
-            return None
-        if _SHEET_ERROR.match(value):
-            self.error(column, _("This cell holds a spreadsheet error (%(value)s).") % {"value": value})
-            return None
-        if _CONTROL.search(value):
-            self.error(column, _("This cell contains a line break or another control character."))
-            return None
-        if len(value) > MAX_LENGTHS[column]:
-            self.error(column, _("This cell is too long: at most %(max)d characters.") % {"max": MAX_LENGTHS[column]})
-            return None
+        value, problem = cell_text(self.cells.get(column), max_length=MAX_LENGTHS[column])
+        if problem:
+            self.error(column, problem)
         return value
+
+
+def cell_text(value, *, max_length: int) -> tuple[str | None, str]:
+    """A cell as plain text and "", or None and why it is refused: a formula or what starts like
+    one (=, +, -, @; a plain signed number is fine), a spreadsheet error, a control character, or
+    more than ``max_length`` characters. An empty cell is ("", "")."""
+    text = _cell_text(value)
+    if not text:
+        return "", ""
+    if _FORMULA.match(text):
+        return None, _("This cell holds a formula or starts like one (=, +, -, @). Formulas are not imported: "
+                       "type the value itself.")
+    if _SHEET_ERROR.match(text):
+        return None, _("This cell holds a spreadsheet error (%(value)s).") % {"value": text}
+    if _CONTROL.search(text):
+        return None, _("This cell contains a line break or another control character.")
+    if len(text) > max_length:
+        return None, _("This cell is too long: at most %(max)d characters.") % {"max": max_length}
+    return text, ""
 
 
 @dataclass

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node
 
 UNIT_PATH_SEPARATOR = "/"
@@ -143,7 +144,7 @@ class Person(models.Model):
 class Role(models.TextChoices):
     """Roles beyond learner. Everyone with a person record is a learner."""
 
-    MANAGER = "manager", _("Manager")
+    MANAGER = "manager", pgettext_lazy("role", "Manager")
     TRAINER = "trainer", _("Trainer")
     TRAINING_ADMIN = "training_admin", _("Training admin")
     HR_AUDITOR = "hr_auditor", _("HR / auditor")

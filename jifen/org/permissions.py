@@ -29,6 +29,9 @@ class Perm(StrEnum):
     ROSTER_IMPORT = "roster.import"
     ROLES_MANAGE = "roles.manage"
     LEDGER_VIEW = "ledger.view"
+    LEDGER_ADJUST = "ledger.adjust"  # propose manual adjustments (the maker)
+    LEDGER_APPROVE = "ledger.approve"  # approve or reject them (the checker)
+    APPEALS_REVIEW = "appeals.review"
     EVENTS_RECORD = "events.record"
     RULES_MANAGE = "rules.manage"
     ADMIN_SITE = "admin.site"
@@ -37,13 +40,14 @@ class Perm(StrEnum):
 _READ_ORG = {Perm.PEOPLE_VIEW, Perm.ORG_VIEW, Perm.POSITIONS_VIEW}
 _MANAGE_ORG = {Perm.PEOPLE_MANAGE, Perm.ORG_MANAGE, Perm.POSITIONS_MANAGE, Perm.ROSTER_IMPORT}
 
-_LEDGER_ADMIN = {Perm.LEDGER_VIEW, Perm.EVENTS_RECORD, Perm.RULES_MANAGE}
+_LEDGER_ADMIN = {Perm.LEDGER_VIEW, Perm.EVENTS_RECORD, Perm.RULES_MANAGE, Perm.LEDGER_ADJUST, Perm.APPEALS_REVIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.MANAGER: frozenset(_READ_ORG | {Perm.LEDGER_VIEW}),
     Role.TRAINER: frozenset(_READ_ORG),
     Role.TRAINING_ADMIN: frozenset(_READ_ORG | _MANAGE_ORG | _LEDGER_ADMIN),
-    Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW}),
+    # The checker of maker-checker: approves what training admins propose, proposes nothing.
+    Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEDGER_APPROVE}),
     Role.SYSTEM_ADMIN: frozenset(Perm),
 }
 # What every person may do about themselves: see their record and their points and credits.
@@ -126,6 +130,10 @@ class Access:
         if not self.has(perm):
             raise PermissionDenied
 
+    def require_any(self, *perms: Perm) -> None:
+        if not any(self.has(perm) for perm in perms):
+            raise PermissionDenied
+
 
 ANONYMOUS = Access(user_id=None, person_id=None, roles=frozenset(), grants={})
 
@@ -170,8 +178,8 @@ def get_access(request) -> Access:
     return access
 
 
-def require_perm(perm: Perm):
-    """View decorator: signed in, and holding ``perm`` over at least some scope."""
+def require_perm(perm: Perm, *others: Perm):
+    """View decorator: signed in, and holding ``perm`` (or any of ``others``) over at least some scope."""
 
     def decorator(view):
         @wraps(view)
@@ -180,7 +188,7 @@ def require_perm(perm: Perm):
 
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            get_access(request).require(perm)
+            get_access(request).require_any(perm, *others)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -14,6 +14,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jifen.core.db import update_in_bulk
 from jifen.core.errors import ApplicationError
 from jifen.org.models import UNIT_PATH_SEPARATOR, OrgUnit, Person, Position, Role, RoleAssignment
 
@@ -869,24 +870,9 @@ def _fill_pks(model, objs: list, key: str) -> None:
 
 
 def _bulk_update_grouped(model, rows: list[tuple[object, list[str]]]) -> None:
-    """Write the named fields of each object: one prepared UPDATE per set of changed fields, run for
-    every object at once (executemany). Django's bulk_update builds a CASE per field whose cost grows
-    with the batch on every row; this stays linear for tens of thousands of people."""
+    """Write the named fields of each object: one prepared UPDATE per set of changed fields."""
     groups: dict[tuple[str, ...], list] = defaultdict(list)
     for obj, fields in rows:
         groups[tuple(sorted(set(fields)))].append(obj)
-    if not groups:
-        return
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    meta = model._meta
     for names, objs in groups.items():
-        fields = [meta.get_field(name) for name in names]
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-        # Table and column names come from the model, never from the data; values are parameters.
-        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-        params = [
-            [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+        update_in_bulk(model, objs, names)

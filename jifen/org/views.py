@@ -154,7 +154,7 @@ def person_password(request, pk: int):
 def person_lookup(request):
     """Suggestions for a person field: <option>s for a datalist, searched within scope."""
     access = get_access(request)
-    query = (request.GET.get("manager") or request.GET.get("q") or "").strip()
+    query = (request.GET.get("manager") or request.GET.get("employee_no") or request.GET.get("q") or "").strip()
     people = selectors.person_list(access=access, query=query).exclude(status=Person.Status.LEFT)[:20] if query else []
     return TemplateResponse(request, "org/person_options.html", {"people": people})
 

@@ -1,40 +1,30 @@
 """Roster import pages: upload a file, review the dry run, commit; and the template to fill in.
 
 The uploaded file waits under MEDIA_ROOT/imports/<user id>/<token> between the review and the
-commit, so a token only ever finds the uploader's own file; files are removed once imported or
-discarded, and any left behind after a day are swept away at the next upload.
+commit (jifen.core.uploads), so a token only ever finds the uploader's own file; files are removed
+once imported or discarded, and any left behind after a day are swept away at the next upload.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import logging
-import os
-import re
-import secrets
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jifen.core.errors import ApplicationError
+from jifen.core.uploads import ParkedUploads
 from jifen.org import importing
 from jifen.org.models import OrgUnit
 from jifen.org.permissions import Perm, get_access, require_perm
 
-logger = logging.getLogger(__name__)
-
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 KEEP_FOR = dt.timedelta(days=1)
 MAX_ERRORS_SHOWN = 500
 
@@ -48,71 +38,19 @@ class UploadForm(forms.Form):
 
 # ---------------------------------------------------------------- where uploads wait
 
-
-def _imports_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _user_dir(user_id: int) -> Path:
-    return _imports_dir() / str(int(user_id))
-
-
-def _sweep(now: dt.datetime) -> None:
-    """Remove uploads nobody came back for."""
-    root = _imports_dir()
-    if not root.is_dir():
-        return
-    cutoff = (now - KEEP_FOR).timestamp()
-    for path in root.glob("*/*"):
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError as exc:  # another process swept it first
-            logger.debug("could not sweep %s: %s", path, exc)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+_PARKED = ParkedUploads("imports", keep_for=KEEP_FOR)
 
 
 def _store(user_id: int, file_name: str, data: bytes) -> str:
-    now = timezone.now()
-    _sweep(now)
-    folder = _user_dir(user_id)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    token = secrets.token_urlsafe(24)
-    meta = {"user_id": user_id, "file_name": file_name, "uploaded_at": now.isoformat()}
-    _write_private(folder / f"{token}.data", data)
-    _write_private(folder / f"{token}.json", json.dumps(meta).encode())
-    return token
+    return _PARKED.park(user_id, file_name, data)
 
 
 def _load(user_id: int, token: str) -> tuple[bytes, dict] | None:
-    if not TOKEN_PATTERN.fullmatch(token):
-        return None
-    folder = _user_dir(user_id)
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text())
-        uploaded_at = dt.datetime.fromisoformat(meta["uploaded_at"])
-        data = (folder / f"{token}.data").read_bytes()
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if meta.get("user_id") != user_id:
-        return None
-    if timezone.now() - uploaded_at > KEEP_FOR:
-        _discard(user_id, token)
-        return None
-    meta["uploaded_at"] = uploaded_at
-    return data, meta
+    return _PARKED.load(user_id, token)
 
 
 def _discard(user_id: int, token: str) -> None:
-    if not TOKEN_PATTERN.fullmatch(token):
-        return
-    for suffix in (".data", ".json"):
-        (_user_dir(user_id) / f"{token}{suffix}").unlink(missing_ok=True)
+    _PARKED.discard(user_id, token)
 
 
 # ---------------------------------------------------------------- pages

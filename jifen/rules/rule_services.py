@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jifen.core.errors import ApplicationError
 from jifen.rules.evaluation import CONDITION_KEYS
 from jifen.rules.models import Rule, RuleVersion
 
+RESERVED_CODES = {"new", "import", "simulate", "export"}
 VERSION_FIELDS = (
     "name", "description", "event_type", "currency", "amount", "amount_mode", "score_step",
     "multiply_by_difficulty", "credit_source", "conditions", "cap_day", "cap_week", "cap_month", "cap_year",
@@ -42,6 +44,8 @@ def rule_create(*, code: str, fields: dict, actor=None, publish: bool = True, no
     code = (code or "").strip()
     if not code:
         raise ApplicationError(_("A rule needs a code."), field="code")
+    if code in RESERVED_CODES:
+        raise ApplicationError(_("“%(code)s” is reserved; choose another code.") % {"code": code}, field="code")
     if Rule.objects.filter(code=code).exists():
         raise ApplicationError(_("There is already a rule with the code %(code)s.") % {"code": code}, field="code")
     rule = Rule.objects.create(code=code)
@@ -93,10 +97,12 @@ def install_defaults() -> int:
     from jifen.rules.defaults import DEFAULT_RULES
 
     created = 0
-    for code, name, event_type, currency, amount, extra in DEFAULT_RULES:
-        if Rule.objects.filter(code=code).exists():
-            continue
-        rule_create(code=code, fields={"name": str(name), "event_type": event_type, "currency": currency,
-                                       "amount": amount, **extra})
-        created += 1
+    # Rule names are the organisation's data, written in its language (zh-hans by default).
+    with translation.override(settings.LANGUAGE_CODE):
+        for code, name, event_type, currency, amount, extra in DEFAULT_RULES:
+            if Rule.objects.filter(code=code).exists():
+                continue
+            rule_create(code=code, fields={"name": str(name), "event_type": event_type, "currency": currency,
+                                           "amount": amount, **extra})
+            created += 1
     return created

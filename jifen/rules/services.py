@@ -137,24 +137,30 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
 
 @transaction.atomic
 def _post_fresh(fresh, results, *, source: str, actor, now: dt.datetime) -> None:
+    versions = versions_in_force()
+    policies = ledger.expiry_policies()
+    history = History()
+    # Evaluate first (the rules need no database ids), so each event is written once, status and all.
+    outcomes = [evaluate(facts, versions, history) for _i, facts, _item in fresh]
     rows = [
         Event(key=f.key, type=f.type, person_id=f.person_id, course=f.course, occurred_at=f.occurred_at,
-              data=f.data, source=source, recorded_by=actor, recorded_at=now)
-        for _i, f, _item in fresh
+              data=f.data, source=source, recorded_by=actor, recorded_at=now,
+              status=Event.Status.POSTED if found else Event.Status.NO_RULE)
+        for (_i, f, _item), found in zip(fresh, outcomes, strict=True)
     ]
     Event.objects.bulk_create(rows)
     event_type = ContentType.objects.get_for_model(Event)
-    versions = versions_in_force()
-    history = History()
     requests, owners = [], []
-    for (index, facts, _item), event in zip(fresh, rows, strict=True):
-        for outcome in evaluate(facts, versions, history):
+    for (index, facts, _item), event, found in zip(fresh, rows, outcomes, strict=True):
+        results[index].status = "posted"
+        for outcome in found:
             version = outcome.version
             positive = outcome.amount > 0
             expires = None
             if positive:
                 expires = (policy_expiry(version.expiry_policy, version.expiry_months, facts.occurred_at)
-                           if version.expiry_policy else ledger.default_expiry(version.currency, facts.occurred_at))
+                           if version.expiry_policy else ledger.default_expiry(version.currency, facts.occurred_at,
+                                                                                 policies))
             posting = Posting(
                 kind=EntryKind.AWARD if positive else EntryKind.PENALTY, amount=outcome.amount,
                 key=f"{facts.key}/{version.rule.code}", occurred_at=facts.occurred_at, reason=outcome.reason,
@@ -163,17 +169,11 @@ def _post_fresh(fresh, results, *, source: str, actor, now: dt.datetime) -> None
                 expires_at=expires,
             )
             requests.append(ledger.Request(facts.person_id, version.currency, posting))
-            owners.append((index, event, version.currency))
+            owners.append((index, version.currency))
     posted = ledger.post_many(requests, now=now)
-    with_entries = set()
-    for (index, event, currency), result in zip(owners, posted, strict=True):
+    for (index, currency), result in zip(owners, posted, strict=True):
         results[index].entries.append({"currency": currency, "amount": result.entry.amount,
                                        "rule": result.entry.rule_label})
-        with_entries.add(event.pk)
-    for (index, _facts, _item), event in zip(fresh, rows, strict=True):
-        results[index].status = "posted"
-        event.status = Event.Status.POSTED if event.pk in with_entries else Event.Status.NO_RULE
-    Event.objects.bulk_update(rows, ["status"], batch_size=1000)
 
 
 def _fill_duplicates(results: list[IntakeResult]) -> None:

@@ -3,24 +3,28 @@ from django.utils.translation import gettext as _
 
 from jifen.org.demo import DEMO_PASSWORD, build_demo
 from jifen.org.models import Person
+from jifen.rules.demo import build_activity
 
 
 class Command(BaseCommand):
-    help = "Build the demo organisation (idempotent) and print its logins."
+    help = "Build the demo organisation and three months of its learning activity (idempotent); print the logins."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD)
         parser.add_argument("--people", type=int, default=60)
+        parser.add_argument("--no-activity", action="store_true", help="Only the organisation, no events.")
         parser.add_argument(
             "--if-empty", action="store_true",
             help="Only when the roster is empty (make run uses this: a real roster never gets demo data).",
         )
 
-    def handle(self, *args, password, people, if_empty, **options):
+    def handle(self, *args, password, people, no_activity, if_empty, **options):
         if if_empty and Person.objects.exclude(employee_no__startswith="JF").exists():
             self.stdout.write(_("The roster has real people; no demo data loaded."))
             return
         logins = build_demo(password=password, people=people)
+        if not no_activity:
+            build_activity()
         self.stdout.write(_("Demo logins (password: %(password)s):") % {"password": password})
         for login in logins:
             self.stdout.write(f"  {login.role:<16} {login.login:<8} {login.name}")
