@@ -14,6 +14,7 @@ NAVIGATION = [
     ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),
     ("org:positions", _("Positions"), "badge", Perm.POSITIONS_VIEW),
     ("org:import", _("Roster import"), "upload", Perm.ROSTER_IMPORT),
+    ("ledger:search", _("Ledger"), "list", Perm.LEDGER_VIEW),
     ("ledger:adjustments", _("Adjustments"), "scale", (Perm.LEDGER_ADJUST, Perm.LEDGER_APPROVE)),
     ("ledger:appeals", _("Appeals"), "flag", Perm.APPEALS_REVIEW),
 ]
@@ -24,7 +25,8 @@ def _shown(access, perm) -> bool:
         return True
     if isinstance(perm, tuple):
         return any(_shown(access, one) for one in perm)
-    return access.has(perm) and (perm != Perm.PEOPLE_VIEW or access.sees_others(perm))
+    # Seeing people or entries is a list page only for those who see more than themselves.
+    return access.has(perm) and (perm not in (Perm.PEOPLE_VIEW, Perm.LEDGER_VIEW) or access.sees_others(perm))
 
 
 def shell(request):

@@ -240,3 +240,55 @@ def appeal_marks(*, entries: list[Entry]) -> None:
     for entry in entries:
         entry.latest_appeal = latest.get(entry.pk)
         entry.is_reversed = entry.pk in reversed_ids
+
+
+def source_facts(*, entries: list[Entry]) -> None:
+    """Set ``entry.fact`` to what caused each entry, in words (the event and its course, or the
+    adjustment it came from), with a fixed number of queries for a whole page of entries."""
+    from django.contrib.contenttypes.models import ContentType
+
+    by_type: dict[int, set[int]] = {}
+    for entry in entries:
+        entry.fact = ""
+        if entry.source_type_id and entry.source_id:
+            by_type.setdefault(entry.source_type_id, set()).add(entry.source_id)
+    described: dict[tuple[int, int], str] = {}
+    for type_id, ids in by_type.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:
+            continue
+        if model._meta.label == "rules.Event":
+            for event in model.objects.filter(pk__in=ids).select_related("course"):
+                text = event.get_type_display()
+                if event.course_id:
+                    text += f" · {event.course.code} {event.course.title}"
+                described[(type_id, event.pk)] = text
+        else:
+            for obj in model.objects.filter(pk__in=ids):
+                described[(type_id, obj.pk)] = f"{model._meta.verbose_name} #{obj.pk}"
+    for entry in entries:
+        entry.fact = described.get((entry.source_type_id, entry.source_id), "")
+
+
+def ledger_search(*, access, query: str = "", rule: str = "", kind: str = "", currency: str = "",
+                  start: dt.datetime | None = None, end: dt.datetime | None = None) -> QuerySet[Entry]:
+    """Entries of the people the viewer may see, newest first, filtered by person, rule, kind and date."""
+    from jifen.org.permissions import Perm
+
+    people = access.people(Perm.LEDGER_VIEW)
+    query = query.strip()
+    if query:
+        people = people.filter(Q(employee_no__icontains=query) | Q(name__icontains=query))
+    entries = Entry.objects.filter(account__person__in=people.values("pk")).select_related(
+        "account__person__org_unit", "actor")
+    if rule:
+        entries = entries.filter(rule_label=rule)
+    if kind:
+        entries = entries.filter(kind=kind)
+    if currency:
+        entries = entries.filter(account__currency=currency)
+    if start:
+        entries = entries.filter(occurred_at__gte=start)
+    if end:
+        entries = entries.filter(occurred_at__lt=end)
+    return entries.order_by("-occurred_at", "-pk")

@@ -7,6 +7,7 @@ app_name = "ledger"
 urlpatterns = [
     path("", views.my_points, name="my_points"),
     path("people/<int:pk>/", views.person_points, name="person_points"),
+    path("search/", views.ledger_search, name="search"),
     # manual adjustments (maker-checker)
     path("adjustments/", views_adjust.adjustments_queue, name="adjustments"),
     path("adjustments/new/", views_adjust.adjustment_create, name="adjustment_create"),

@@ -397,6 +397,9 @@ CASES: list[Case] = [
     # ---- points, credits and rules (ledger, rules)
     Case("ledger:my_points", "get", SIGNED_IN, page("ledger:my_points")),
     *scoped(url_name="ledger:person_points", method="get", need=SEE_POINTS, url=on_person("ledger:person_points")),
+    # Searching the ledger is for those who see more than themselves.
+    Case("ledger:search", "get", SEE_POINTS, lambda w, t: reverse("ledger:search") + "?q=-0001",
+         overrides=(("learner", 403), ("trainer", 403))),
     Case("rules:rules", "get", SIGNED_IN, page("rules:rules")),
     Case("rules:rule", "get", SIGNED_IN, page("rules:rule", "attendance-present")),
     Case("rules:rule_create", "get", MANAGE_RULES, page("rules:rule_create")),
