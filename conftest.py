@@ -1,8 +1,16 @@
 """Shared test set-up: plain static storage (no manifest needed) and org factories."""
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from jifen.org.tests.factories import OrgBuilder
+
+# CI explores the same examples every run (a red CI blocks everything); locally they vary, to find more.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
