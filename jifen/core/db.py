@@ -20,3 +20,26 @@ def update_in_bulk(model, objs, field_names) -> None:
     params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def allocate_ids(connection, model, count: int) -> list[int]:
+    """Take ``count`` primary keys from the table's sequence (PostgreSQL), so rows written with COPY
+    can be referred to by the rows written after them."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(connection, model, columns: list[str], rows) -> None:
+    """COPY rows into the model's table (PostgreSQL); database errors surface as Django's (IntegrityError)."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -170,7 +170,7 @@ def _post_fresh(fresh, results, *, source: str, actor, now: dt.datetime) -> None
             )
             requests.append(ledger.Request(facts.person_id, version.currency, posting))
             owners.append((index, version.currency))
-    posted = ledger.post_many(requests, now=now)
+    posted = ledger.post_many(requests, now=now, bulk=True)
     for (index, currency), result in zip(owners, posted, strict=True):
         results[index].entries.append({"currency": currency, "amount": result.entry.amount,
                                        "rule": result.entry.rule_label})

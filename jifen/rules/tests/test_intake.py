@@ -114,3 +114,18 @@ def test_editing_a_rule_makes_a_new_version_and_old_entries_keep_theirs(learner)
     assert versions[0][0] != versions[1][0]
     assert [a for _v, a in versions] == [Decimal("5.00"), Decimal("6.00")]
     assert [str(p) for p in verify_all()] == []
+
+
+def test_a_large_batch_posts_every_event_once_and_the_ledger_verifies(org):
+    """Large batches take the bulk (COPY) path on PostgreSQL: same entries, same invariants."""
+    people = [org.person(no=f"L{n:03d}") for n in range(25)]
+    events = [EventIn(f"big-{n}", "attendance.present" if n % 5 else "attendance.absent", people[n % 25].employee_no,
+                      AT) for n in range(400)]
+    results = record_events(events=events, now=NOW)
+    assert [r.status for r in results] == ["posted"] * 400
+    assert Entry.objects.count() == 400
+    assert sum(r.entries[0]["amount"] for r in results) == Decimal(320 * 5 - 80 * 10)
+    assert [str(p) for p in verify_all()] == []
+    again = record_events(events=events, now=NOW)
+    assert {r.status for r in again} == {"duplicate"} and Entry.objects.count() == 400
+    assert [r.entries for r in again] == [r.entries for r in results]
