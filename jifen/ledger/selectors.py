@@ -89,9 +89,9 @@ def balances(*, person: Person, now: dt.datetime | None = None, year: int | None
     )
 
 
-def entries_for(*, person: Person, currency: str = "", kind: str = "", rule: str = "",
-                start: dt.datetime | None = None, end: dt.datetime | None = None) -> QuerySet[Entry]:
-    entries = Entry.objects.filter(account__person=person).select_related("account", "actor", "reverses")
+def _filtered(entries: QuerySet[Entry], *, currency: str, kind: str, rule: str,
+              start: dt.datetime | None, end: dt.datetime | None) -> QuerySet[Entry]:
+    """The history filters a learner's page, the staff search and the API share."""
     if currency:
         entries = entries.filter(account__currency=currency)
     if kind:
@@ -102,6 +102,13 @@ def entries_for(*, person: Person, currency: str = "", kind: str = "", rule: str
         entries = entries.filter(occurred_at__gte=start)
     if end:
         entries = entries.filter(occurred_at__lt=end)
+    return entries
+
+
+def entries_for(*, person: Person, currency: str = "", kind: str = "", rule: str = "",
+                start: dt.datetime | None = None, end: dt.datetime | None = None) -> QuerySet[Entry]:
+    entries = Entry.objects.filter(account__person=person).select_related("account", "actor", "reverses")
+    entries = _filtered(entries, currency=currency, kind=kind, rule=rule, start=start, end=end)
     return entries.order_by("-occurred_at", "-pk")
 
 
@@ -281,14 +288,5 @@ def ledger_search(*, access, query: str = "", rule: str = "", kind: str = "", cu
         people = people.filter(Q(employee_no__icontains=query) | Q(name__icontains=query))
     entries = Entry.objects.filter(account__person__in=people.values("pk")).select_related(
         "account__person__org_unit", "actor")
-    if rule:
-        entries = entries.filter(rule_label=rule)
-    if kind:
-        entries = entries.filter(kind=kind)
-    if currency:
-        entries = entries.filter(account__currency=currency)
-    if start:
-        entries = entries.filter(occurred_at__gte=start)
-    if end:
-        entries = entries.filter(occurred_at__lt=end)
+    entries = _filtered(entries, currency=currency, kind=kind, rule=rule, start=start, end=end)
     return entries.order_by("-occurred_at", "-pk")
