@@ -54,6 +54,11 @@ INSTALLED_APPS = [
     "jifen.org",
     "jifen.ledger",
     "jifen.catalog",
+    "jifen.learning.attendance",
+    "jifen.learning.study",
+    "jifen.learning.exams",
+    "jifen.learning.work",
+    "jifen.learning.integrity",
     "jifen.rules",
     "jifen.api",
 ]

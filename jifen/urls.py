@@ -9,6 +9,12 @@ urlpatterns = [
     path("org/", include("jifen.org.urls")),
     path("points/", include("jifen.ledger.urls")),
     path("rules/", include("jifen.rules.urls")),
+    path("courses/", include("jifen.catalog.urls")),
+    path("attendance/", include("jifen.learning.attendance.urls")),
+    path("study/", include("jifen.learning.study.urls")),
+    path("exams/", include("jifen.learning.exams.urls")),
+    path("work/", include("jifen.learning.work.urls")),
+    path("integrity/", include("jifen.learning.integrity.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

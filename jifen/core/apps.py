@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from jifen.core import db  # noqa: F401  (registers the ``__any`` lookup)
         from jifen.core.admin_site import restrict_admin_site
 
         restrict_admin_site()

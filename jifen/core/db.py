@@ -1,25 +1,74 @@
 """Database helpers shared by the apps' services."""
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
+from django.db.models import Field, ForeignObject, Lookup
+
+
+class AnyOf(Lookup):
+    """``field__any=values``: like ``__in``, but on PostgreSQL the values travel as one array parameter
+    (``= ANY(%s)``). A thousand-value ``IN`` list is a thousand parameters that Django, psycopg and the
+    server each parse again on every call; an array is one, with one plan."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [value if type(value) in (int, str) else field.get_db_prep_value(value, connection, prepared=False)
+                  for value in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", [*params, values]
+        if not values:
+            raise EmptyResultSet
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
+
+
+Field.register_lookup(AnyOf)
+ForeignObject.register_lookup(AnyOf)  # relations keep their own lookup table
 
 
 def update_in_bulk(model, objs, field_names) -> None:
-    """Write ``field_names`` of every object with one prepared UPDATE run for all of them (executemany).
-    Django's bulk_update builds a CASE per field whose cost grows with the batch on every row; this
-    stays linear for tens of thousands of rows."""
+    """Write ``field_names`` of every object, each row its own values, in one round trip."""
     objs = list(objs)
     if not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    fields = [model._meta.get_field(name) for name in field_names]
+    update_rows(model, field_names, [
+        (obj.pk, *(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)) for obj in objs
+    ])
+
+
+def update_rows(model, field_names, rows: list[tuple]) -> None:
+    """Set ``field_names`` from rows of (pk, value, …) with values ready for the database.
+
+    On PostgreSQL one ``UPDATE … FROM unnest(arrays)`` statement does them all; elsewhere one prepared
+    UPDATE runs for every row (executemany). Django's bulk_update builds a CASE per field whose cost
+    grows with the batch on every row; both of these stay linear for tens of thousands of rows."""
+    if not rows:
         return
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     meta = model._meta
     fields = [meta.get_field(name) for name in field_names]
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    # Table, column and type names come from the model, never from the data; values are parameters.
+    if connection.vendor == "postgresql":
+        columns = [meta.pk, *fields]
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+        names = ", ".join(quote(f.column) for f in columns)
+        assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
+        sql = (f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
+               f"WHERE {table}.{pk} = v.{pk}")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        return
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    # Table and column names come from the model, never from the data; values are parameters.
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-    params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs]
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.executemany(sql, [(*values, pk_value) for pk_value, *values in rows])
 
 
 def allocate_ids(connection, model, count: int) -> list[int]:
@@ -30,10 +79,11 @@ def allocate_ids(connection, model, count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "SELECT array_agg(nextval(q.s)) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS s) AS q, "
+            "generate_series(1, %s)",
             [table, model._meta.pk.column, count],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return sorted(cursor.fetchone()[0])
 
 
 def copy_rows(connection, model, columns: list[str], rows) -> None:

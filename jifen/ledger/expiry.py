@@ -3,6 +3,7 @@
 
 import calendar
 import datetime as dt
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -11,7 +12,12 @@ from jifen.ledger.models import ExpiryPolicy
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return moment.astimezone(_zone(settings.TIME_ZONE))
+
+
+@functools.cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

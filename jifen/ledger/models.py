@@ -76,7 +76,8 @@ class Account(models.Model):
     """A person's balance in one currency. ``balance``, ``entry_count`` and ``last_hash`` are a cache
     of the entries, written only under this row's lock by the ledger service."""
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="accounts")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="accounts",
+                               db_index=False)  # indexed by the unique (person, currency)
     currency = models.CharField(_("currency"), max_length=10, choices=Currency.choices)
     balance = models.DecimalField(_("balance"), max_digits=14, decimal_places=2, default=ZERO)
     entry_count = models.PositiveIntegerField(_("entries"), default=0)
@@ -98,25 +99,28 @@ class Account(models.Model):
 class Entry(models.Model):
     """One posting. Never updated, never deleted: a correction is a new entry that ``reverses`` it."""
 
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries")
+    # Indexed by (account, seq) and (account, occurred_at) below: no index of its own.
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries",
+                                db_index=False)
     seq = models.PositiveIntegerField(_("sequence"))
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     balance_after = models.DecimalField(_("balance after"), max_digits=14, decimal_places=2)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)  # unique: see Meta
     occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
     posted_at = models.DateTimeField(_("posted at"))
     credit_type = models.CharField(_("credit type"), max_length=10, choices=CreditType.choices, blank=True)
     rule_version_id = models.BigIntegerField(_("rule version"), null=True, blank=True)
     rule_label = models.CharField(_("rule"), max_length=200, blank=True)
     source_type = models.ForeignKey(
-        ContentType, verbose_name=_("source type"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType, verbose_name=_("source type"), on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     source_id = models.BigIntegerField(_("source"), null=True, blank=True)
     source = GenericForeignKey("source_type", "source_id")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     reason = models.CharField(_("reason"), max_length=500)
     reverses = models.OneToOneField(
@@ -124,7 +128,7 @@ class Entry(models.Model):
         related_name="reversed_by",
     )
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
         verbose_name = _("entry")
@@ -135,8 +139,12 @@ class Entry(models.Model):
             models.Index(fields=["kind", "occurred_at"], name="ledger_entry_kind_time"),
             models.Index(fields=["rule_version_id"], name="ledger_entry_rule_version"),
             models.Index(fields=["source_type", "source_id"], name="ledger_entry_source"),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="ledger_entry_actor"),
         ]
         constraints = [
+            # A constraint rather than unique=True: the same guarantee without the extra pattern index
+            # PostgreSQL would get for a unique text column (nobody searches keys by prefix).
+            models.UniqueConstraint(fields=["idempotency_key"], name="ledger_entry_idempotency_key"),
             models.UniqueConstraint(fields=["account", "seq"], name="ledger_entry_account_seq"),
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_not_zero"),
             models.CheckConstraint(

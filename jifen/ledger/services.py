@@ -17,7 +17,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jifen.core.db import allocate_ids, copy_rows, update_in_bulk
+from jifen.core.db import allocate_ids, copy_rows, update_rows
 from jifen.core.errors import ApplicationError
 from jifen.ledger import engine
 from jifen.ledger.engine import AccountState, LotState, Posting, money
@@ -77,7 +77,7 @@ def _ensure_accounts(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     existing = {
         (person_id, currency): pk
         for pk, person_id, currency in Account.objects.filter(
-            person_id__in={p for p, _c in pairs}
+            person_id__any={p for p, _c in pairs}
         ).values_list("pk", "person_id", "currency")
     }
     missing = [Account(person_id=p, currency=c) for (p, c) in pairs if (p, c) not in existing]
@@ -90,17 +90,27 @@ def _ensure_accounts(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     return {pair: existing[pair] for pair in pairs}
 
 
-def _load_states(account_ids: list[int], extra_lot_ids: set[int] = frozenset()) -> dict[int, AccountState]:
-    """Lock the accounts (in pk order) and load them with their open lots and any lots asked for."""
+def _load_states(account_ids: list[int], extra_lot_ids: set[int] = frozenset(), *,
+                 due_only: set[int] = frozenset(), now: dt.datetime | None = None) -> dict[int, AccountState]:
+    """Lock the accounts (in pk order) and load them with their open lots and any lots asked for.
+
+    For the accounts in ``due_only`` (those that only receive awards in this batch) only the lots due
+    to expire by ``now`` are loaded: an award never takes from a lot, it only needs the balance (to
+    repay a debt) and the lots that expire before it (so expiry is written first)."""
     ordered = sorted(set(account_ids))
     states = {
         pk: AccountState(account_id=pk, currency=currency, balance=balance, seq=count, last_hash=last_hash)
         for pk, currency, balance, count, last_hash in Account.objects.select_for_update()
-        .filter(pk__in=ordered)
+        .filter(pk__any=ordered)
         .order_by("pk")
         .values_list("pk", "currency", "balance", "entry_count", "last_hash")
     }
-    lots = Lot.objects.filter(account_id__in=ordered, remaining__gt=0)
+    full = [pk for pk in ordered if pk not in due_only]
+    lots = Lot.objects.none()
+    if full:
+        lots = lots | Lot.objects.filter(account_id__any=full, remaining__gt=0)
+    if due_only:
+        lots = lots | Lot.objects.filter(account_id__any=sorted(due_only), remaining__gt=0, expires_at__lte=now)
     if extra_lot_ids:
         lots = lots | Lot.objects.filter(pk__in=extra_lot_ids)
     for pk, account_id, opened_seq, amount, remaining, expires in lots.values_list(
@@ -136,13 +146,10 @@ def _persist(planned: list[engine.PlannedEntry], states: dict[int, AccountState]
     for (_account_id, lot), row in zip(new_lots, lot_rows, strict=True):
         lot.id = row.pk
         lot.dirty = False
-    changed = [
-        Lot(pk=lot.id, remaining=lot.remaining)
-        for state in states.values()
-        for lot in state.lots.values()
+    update_rows(Lot, ["remaining"], [
+        (lot.id, lot.remaining) for state in states.values() for lot in state.lots.values()
         if lot.dirty and lot.id is not None
-    ]
-    update_in_bulk(Lot, changed, ["remaining"])
+    ])
     LotMovement.objects.bulk_create(
         [
             LotMovement(entry_id=entry_ids[(p.account_id, p.seq)], lot_id=lot.id, amount=amount)
@@ -151,16 +158,16 @@ def _persist(planned: list[engine.PlannedEntry], states: dict[int, AccountState]
         ],
         batch_size=1000,
     )
-    touched = {p.account_id for p in planned}
-    update_in_bulk(
-        Account,
-        [
-            Account(pk=pk, balance=states[pk].balance, entry_count=states[pk].seq, last_hash=states[pk].last_hash)
-            for pk in sorted(touched)
-        ],
-        ["balance", "entry_count", "last_hash"],
-    )
+    _write_account_heads(planned, states)
     return entries
+
+
+def _write_account_heads(planned: list[engine.PlannedEntry], states: dict[int, AccountState]) -> None:
+    """Each touched account's cached balance, entry count and chain head, in one statement."""
+    update_rows(Account, ["balance", "entry_count", "last_hash"], [
+        (pk, states[pk].balance, states[pk].seq, states[pk].last_hash)
+        for pk in sorted({p.account_id for p in planned})
+    ])
 
 
 ENTRY_COLUMNS = [
@@ -191,17 +198,14 @@ def _persist_copy(planned: list[engine.PlannedEntry], states: dict[int, AccountS
         for account_id, lot in new_lots
     ))
     new_ids = {id(lot) for _a, lot in new_lots}
-    update_in_bulk(Lot, [Lot(pk=lot.id, remaining=lot.remaining) for state in states.values()
-                         for lot in state.lots.values() if lot.dirty and id(lot) not in new_ids], ["remaining"])
+    update_rows(Lot, ["remaining"], [(lot.id, lot.remaining) for state in states.values()
+                                     for lot in state.lots.values() if lot.dirty and id(lot) not in new_ids])
     for _a, lot in new_lots:
         lot.dirty = False
     copy_rows(connection, LotMovement, ["entry_id", "lot_id", "amount"], (
         (entry_ids[(p.account_id, p.seq)], lot.id, amount) for p in planned for lot, amount in p.movements
     ))
-    update_in_bulk(Account, [
-        Account(pk=pk, balance=states[pk].balance, entry_count=states[pk].seq, last_hash=states[pk].last_hash)
-        for pk in sorted({p.account_id for p in planned})
-    ], ["balance", "entry_count", "last_hash"])
+    _write_account_heads(planned, states)
     return [
         PostedEntry(pk=pk, account_id=p.account_id, seq=p.seq, kind=p.posting.kind, amount=money(p.posting.amount),
                     rule_label=p.posting.rule_label, idempotency_key=p.posting.key)
@@ -219,9 +223,12 @@ def post_many(requests: list[Request], *, now: dt.datetime | None = None, bulk: 
         return []
     account_ids = _ensure_accounts({(r.person_id, r.currency) for r in requests})
     extra_lots = _lots_to_give_back(requests)
-    states = _load_states(list(account_ids.values()), extra_lots)
+    takes = {account_ids[(r.person_id, r.currency)] for r in requests
+             if r.posting.amount < 0 or r.posting.give_back or r.posting.take_first}
+    states = _load_states(list(account_ids.values()), extra_lots,
+                          due_only={pk for pk in account_ids.values() if pk not in takes}, now=now)
     keys = [r.posting.key for r in requests]
-    existing = {e.idempotency_key: e for e in Entry.objects.filter(idempotency_key__in=keys)}
+    existing = {e.idempotency_key: e for e in Entry.objects.filter(idempotency_key__any=keys)}
     planned: list[engine.PlannedEntry] = []
     slots: list[tuple[str, int | None]] = []  # (key, index into planned) per request
     seen: set[str] = set()

@@ -109,3 +109,35 @@ def duplicate_keys() -> dict[str, int]:
     for key in Entry.objects.values_list("idempotency_key", flat=True).iterator(5000):
         counts[key] += 1
     return {key: n for key, n in counts.items() if n > 1}
+
+
+def adjustment_problems() -> list[str]:
+    """Maker-checker, proved from the rows: every adjustment entry was posted by an approved request
+    that someone other than its proposer decided, and matches its line; no line of a request that
+    is awaiting approval or was rejected has posted anything."""
+    from jifen.ledger.models import AdjustmentLine, AdjustmentStatus
+
+    problems = []
+    lines = AdjustmentLine.objects.values_list(
+        "pk", "batch_id", "batch__status", "batch__proposed_by_id", "batch__decided_by_id", "person_id", "currency",
+        "amount", "entry_id", "entry__kind", "entry__amount", "entry__account__person_id", "entry__account__currency",
+    )
+    for (pk, batch_id, status, proposer, decider, person_id, currency, amount, entry_id, kind, entry_amount,
+         entry_person, entry_currency) in lines.iterator(2000):
+        where = f"adjustment {batch_id} line {pk}"
+        if status != AdjustmentStatus.APPROVED:
+            if entry_id is not None:
+                problems.append(f"{where}: posted entry {entry_id} although the request is {status}")
+            continue
+        if proposer == decider:
+            problems.append(f"{where}: approved by its own proposer")
+        if entry_id is None:
+            problems.append(f"{where}: approved but nothing was posted")
+        elif (kind != EntryKind.ADJUSTMENT or entry_person != person_id or entry_currency != currency
+              or money(entry_amount) != money(amount)):
+            problems.append(f"{where}: entry {entry_id} does not match the line (person, currency or amount)")
+    for account_id, seq in Entry.objects.filter(kind=EntryKind.ADJUSTMENT, adjustment_line__isnull=True).values_list(
+        "account_id", "seq"
+    ):
+        problems.append(f"account {account_id} entry #{seq}: an adjustment posted without an approved request")
+    return problems

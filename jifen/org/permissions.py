@@ -34,6 +34,12 @@ class Perm(StrEnum):
     APPEALS_REVIEW = "appeals.review"
     EVENTS_RECORD = "events.record"
     RULES_MANAGE = "rules.manage"
+    # Learning (catalog and facts). A person always has LEARNING_VIEW over themselves: their courses,
+    # check-in, study, quizzes, homework, claims and contributions.
+    CATALOG_MANAGE = "catalog.manage"  # courses, categories, sessions, requirements (sessions: in scope)
+    SESSIONS_RUN = "sessions.run"  # mark attendance and participation, show the QR code, grade (own sessions)
+    LEARNING_VIEW = "learning.view"  # people's progress, gaps, attendance, results (in scope)
+    LEARNING_REVIEW = "learning.review"  # self-study claims, contributions, box-ticking cases (in scope)
     ADMIN_SITE = "admin.site"
 
 
@@ -41,17 +47,19 @@ _READ_ORG = {Perm.PEOPLE_VIEW, Perm.ORG_VIEW, Perm.POSITIONS_VIEW}
 _MANAGE_ORG = {Perm.PEOPLE_MANAGE, Perm.ORG_MANAGE, Perm.POSITIONS_MANAGE, Perm.ROSTER_IMPORT}
 
 _LEDGER_ADMIN = {Perm.LEDGER_VIEW, Perm.EVENTS_RECORD, Perm.RULES_MANAGE, Perm.LEDGER_ADJUST, Perm.APPEALS_REVIEW}
+_LEARNING_ADMIN = {Perm.CATALOG_MANAGE, Perm.SESSIONS_RUN, Perm.LEARNING_VIEW, Perm.LEARNING_REVIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.MANAGER: frozenset(_READ_ORG | {Perm.LEDGER_VIEW}),
-    Role.TRAINER: frozenset(_READ_ORG),
-    Role.TRAINING_ADMIN: frozenset(_READ_ORG | _MANAGE_ORG | _LEDGER_ADMIN),
+    Role.MANAGER: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEARNING_VIEW}),
+    # A trainer runs the sessions they are the trainer of (checked per session), over any scope.
+    Role.TRAINER: frozenset(_READ_ORG | {Perm.SESSIONS_RUN}),
+    Role.TRAINING_ADMIN: frozenset(_READ_ORG | _MANAGE_ORG | _LEDGER_ADMIN | _LEARNING_ADMIN),
     # The checker of maker-checker: approves what training admins propose, proposes nothing.
-    Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEDGER_APPROVE}),
+    Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEDGER_APPROVE, Perm.LEARNING_VIEW}),
     Role.SYSTEM_ADMIN: frozenset(Perm),
 }
 # What every person may do about themselves: see their record and their points and credits.
-SELF_PERMISSIONS = frozenset({Perm.PEOPLE_VIEW, Perm.LEDGER_VIEW})
+SELF_PERMISSIONS = frozenset({Perm.PEOPLE_VIEW, Perm.LEDGER_VIEW, Perm.LEARNING_VIEW})
 
 
 @dataclass

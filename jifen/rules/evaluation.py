@@ -199,11 +199,12 @@ def evaluate(facts: Facts, versions: list[RuleVersion], history: History) -> lis
             last = history.last_time(facts.person_id, code, course_id)
             if last is not None and facts.occurred_at - last < dt.timedelta(minutes=version.cooldown_minutes):
                 continue
-        windows = periods(facts.occurred_at)
+        windows = None
         for name in ("day", "week", "month", "year"):
             cap = getattr(version, f"cap_{name}")
             if cap is None:
                 continue
+            windows = windows or periods(facts.occurred_at)
             used = history.total(facts.person_id, code, *windows[name])
             used = used if amount > 0 else -used
             room = max(abs(cap) - max(used, Decimal(0)), Decimal(0))

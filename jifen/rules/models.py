@@ -130,17 +130,18 @@ class Event(models.Model):
         POSTED = "posted", _("Posted")
         NO_RULE = "no_rule", _("No rule applied")
 
-    key = models.CharField(_("key"), max_length=150, unique=True)
+    key = models.CharField(_("key"), max_length=150)  # unique: see Meta
     type = models.CharField(_("type"), max_length=40, choices=EventType.choices)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="events")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="events",
+                               db_index=False)  # indexed by (person, type, occurred_at)
     course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="events")
+                               related_name="events", db_index=False)
     occurred_at = models.DateTimeField(_("occurred at"))
     data = models.JSONField(_("data"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NO_RULE)
     source = models.CharField(_("source"), max_length=40, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+                                    null=True, blank=True, related_name="+", db_index=False)
     recorded_at = models.DateTimeField(_("recorded at"))
 
     class Meta:
@@ -149,6 +150,12 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["person", "type", "occurred_at"], name="event_person_type_time"),
             models.Index(fields=["occurred_at"], name="event_time"),
+            # Most events name no course and no recording user: index only those that do.
+            models.Index(fields=["course"], condition=models.Q(course__isnull=False), name="event_course"),
+            models.Index(fields=["recorded_by"], condition=models.Q(recorded_by__isnull=False), name="event_recorded_by"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="event_key"),  # no pattern index, unlike unique=True
         ]
 
     def __str__(self) -> str:

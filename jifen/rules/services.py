@@ -9,13 +9,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from jifen.catalog.models import Course
+from jifen.core.db import allocate_ids, copy_rows
 from jifen.ledger import services as ledger
 from jifen.ledger.engine import Posting
 from jifen.ledger.expiry import expires_at as policy_expiry
@@ -25,6 +27,7 @@ from jifen.rules.evaluation import Facts, History, evaluate
 from jifen.rules.models import Event, EventType, RuleVersion
 
 MAX_BATCH = 1000
+EVENT_TYPES = frozenset(EventType.values)
 
 
 @dataclass
@@ -78,7 +81,7 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
         raise ValueError(f"at most {MAX_BATCH} events per call")
     people_qs = Person.objects.all() if people is None else people
     people = {
-        row[1]: row for row in people_qs.filter(employee_no__in={e.person for e in events}).values_list(
+        row[1]: row for row in people_qs.filter(employee_no__any={e.person for e in events}).values_list(
             "pk", "employee_no", "status", "org_unit__name_path", "position__code")
     }
     courses = {c.code: c for c in Course.objects.filter(code__in={e.course for e in events if e.course})}
@@ -92,7 +95,7 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
         try:
             if not key or len(key) > 150:
                 raise ValueError(_("Every event needs a key of 1 to 150 characters."))
-            if item.type not in EventType.values:
+            if item.type not in EVENT_TYPES:
                 raise ValueError(_("Unknown event type “%(type)s”.") % {"type": item.type})
             person = people.get(item.person)
             if person is None:
@@ -116,7 +119,7 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
                       position_code=person[4] or "", course=course, occurred_at=occurred_at, data=item.data or {})
         accepted.append((index, facts, item))
 
-    existing = set(Event.objects.filter(key__in=[f.key for _i, f, _item in accepted]).values_list("key", flat=True))
+    existing = set(Event.objects.filter(key__any=[f.key for _i, f, _item in accepted]).values_list("key", flat=True))
     fresh = [(i, f, item) for i, f, item in accepted if f.key not in existing]
     for index, facts, _item in accepted:
         if facts.key in existing:
@@ -135,38 +138,65 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
     return results
 
 
+EVENT_COLUMNS = ["id", "key", "type", "person_id", "course_id", "occurred_at", "data", "status", "source",
+                 "recorded_by_id", "recorded_at"]
+BULK_FROM = 200  # events in one call from which PostgreSQL writes with COPY
+
+
+def _write_events(fresh, outcomes, *, source: str, actor, now: dt.datetime) -> list[int]:
+    """Write each event once, status and all; answer their ids in order."""
+    statuses = [Event.Status.POSTED if found else Event.Status.NO_RULE for found in outcomes]
+    actor_id = getattr(actor, "pk", None)
+    connection = connections[router.db_for_write(Event)]
+    if connection.vendor == "postgresql" and len(fresh) >= BULK_FROM:
+        ids = allocate_ids(connection, Event, len(fresh))
+        copy_rows(connection, Event, EVENT_COLUMNS, (
+            (pk, f.key, f.type, f.person_id, f.course.pk if f.course else None, f.occurred_at, Jsonb(f.data),
+             status, source, actor_id, now)
+            for pk, (_i, f, _item), status in zip(ids, fresh, statuses, strict=True)
+        ))
+        return ids
+    rows = [
+        Event(key=f.key, type=f.type, person_id=f.person_id, course=f.course, occurred_at=f.occurred_at,
+              data=f.data, source=source, recorded_by_id=actor_id, recorded_at=now, status=status)
+        for (_i, f, _item), status in zip(fresh, statuses, strict=True)
+    ]
+    Event.objects.bulk_create(rows)
+    return [row.pk for row in rows]
+
+
 @transaction.atomic
 def _post_fresh(fresh, results, *, source: str, actor, now: dt.datetime) -> None:
-    versions = versions_in_force()
+    by_type: dict[str, list[RuleVersion]] = {}
+    for version in versions_in_force():
+        by_type.setdefault(version.event_type, []).append(version)
     policies = ledger.expiry_policies()
     history = History()
     # Evaluate first (the rules need no database ids), so each event is written once, status and all.
-    outcomes = [evaluate(facts, versions, history) for _i, facts, _item in fresh]
-    rows = [
-        Event(key=f.key, type=f.type, person_id=f.person_id, course=f.course, occurred_at=f.occurred_at,
-              data=f.data, source=source, recorded_by=actor, recorded_at=now,
-              status=Event.Status.POSTED if found else Event.Status.NO_RULE)
-        for (_i, f, _item), found in zip(fresh, outcomes, strict=True)
-    ]
-    Event.objects.bulk_create(rows)
-    event_type = ContentType.objects.get_for_model(Event)
+    outcomes = [evaluate(facts, by_type.get(facts.type, []), history) for _i, facts, _item in fresh]
+    event_ids = _write_events(fresh, outcomes, source=source, actor=actor, now=now)
+    event_type_id = ContentType.objects.get_for_model(Event).pk
+    actor_id = getattr(actor, "pk", None)
+    expiries: dict[tuple, dt.datetime | None] = {}
     requests, owners = [], []
-    for (index, facts, _item), event, found in zip(fresh, rows, outcomes, strict=True):
+    for (index, facts, _item), event_id, found in zip(fresh, event_ids, outcomes, strict=True):
         results[index].status = "posted"
         for outcome in found:
             version = outcome.version
-            positive = outcome.amount > 0
             expires = None
-            if positive:
-                expires = (policy_expiry(version.expiry_policy, version.expiry_months, facts.occurred_at)
-                           if version.expiry_policy else ledger.default_expiry(version.currency, facts.occurred_at,
-                                                                                 policies))
+            if outcome.amount > 0:
+                policy = ((version.expiry_policy, version.expiry_months) if version.expiry_policy
+                          else policies.get(version.currency))
+                if policy is not None:
+                    cache_key = (policy, facts.occurred_at)
+                    if cache_key not in expiries:
+                        expiries[cache_key] = policy_expiry(*policy, facts.occurred_at)
+                    expires = expiries[cache_key]
             posting = Posting(
-                kind=EntryKind.AWARD if positive else EntryKind.PENALTY, amount=outcome.amount,
+                kind=EntryKind.AWARD if outcome.amount > 0 else EntryKind.PENALTY, amount=outcome.amount,
                 key=f"{facts.key}/{version.rule.code}", occurred_at=facts.occurred_at, reason=outcome.reason,
                 credit_type=outcome.credit_type, rule_version_id=version.pk, rule_label=version.rule.code,
-                source_type_id=event_type.pk, source_id=event.pk, actor_id=getattr(actor, "pk", None),
-                expires_at=expires,
+                source_type_id=event_type_id, source_id=event_id, actor_id=actor_id, expires_at=expires,
             )
             requests.append(ledger.Request(facts.person_id, version.currency, posting))
             owners.append((index, version.currency))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -16,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 from jifen.core.errors import ApplicationError
 from jifen.ledger import adjustment_file, adjustments, engine, services
 from jifen.ledger.models import Account, AdjustmentBatch, AdjustmentLine, Currency, Entry, EntryKind
-from jifen.ledger.verify import verify_all
+from jifen.ledger.verify import adjustment_problems, verify_all
 from jifen.org.models import Person, Role
 from jifen.org.permissions import Perm, access_for_user
 
@@ -64,6 +65,7 @@ def balance(person, currency=Currency.POINTS) -> Decimal:
 
 def assert_verifies():
     assert [str(p) for p in verify_all()] == []
+    assert adjustment_problems() == []
 
 
 # ---------------------------------------------------------------- maker-checker
@@ -84,6 +86,25 @@ def test_an_adjustment_posts_only_when_someone_else_approves_it(admin, auditor, 
     batch.refresh_from_db()
     assert (batch.status, batch.decided_by_id, batch.decision_note) == ("approved", auditor.user.pk, "核对无误")
     assert_verifies()
+
+
+def test_verify_names_an_adjustment_posted_without_approval(admin, auditor, learner):
+    """Someone with database access could call the posting service directly: `jifen verify` sees it."""
+    approved = propose(admin, (learner, Currency.POINTS, "10"))
+    adjustments.adjustment_approve(batch=approved, approver=auditor.user, now=NOW)
+    assert adjustment_problems() == []
+
+    sneaked = services.adjust(person=learner, currency=Currency.POINTS, amount=D(500), key="sneaked", reason="x",
+                              actor=admin.user, now=NOW)
+    pending = propose(admin, (learner, Currency.POINTS, "20"))
+    AdjustmentLine.objects.filter(batch=pending).update(entry=sneaked.entry)
+
+    problems = adjustment_problems()
+    assert any(f"adjustment {pending.pk} line" in p and "posted entry" in p for p in problems)
+    AdjustmentLine.objects.filter(batch=pending).update(entry=None)
+    assert any("entry #2: an adjustment posted without an approved request" in p for p in adjustment_problems())
+    with pytest.raises(CommandError):
+        call_command("verify")
 
 
 def test_the_proposer_cannot_approve_their_own_adjustment(org, learner):

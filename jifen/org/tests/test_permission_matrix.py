@@ -178,20 +178,31 @@ SEE_POINTS, RECORD_EVENTS = "see points and credits", "record learning events"
 SEE_ADJUSTMENTS, PROPOSE, APPROVE = "see adjustments", "propose adjustments", "approve adjustments"
 APPEAL, REVIEW_APPEALS = "appeal own entries", "review appeals"
 MANAGE_RULES = "change the organisation's rules"  # needs RULES_MANAGE over the whole organisation
+# Learning (catalog and facts); the apps' own matrices (<app>/tests/test_permissions.py) use these.
+MANAGE_CATALOG = "manage courses, sessions and requirements"  # sessions and requirements by org unit
+RUN_SESSIONS = "run sessions"  # a trainer: the sessions they train; a training admin: those in scope
+SEE_LEARNING = "see learning progress"
+REVIEW_LEARNING = "review claims, contributions and box-ticking cases"
+LEARN = "take part: enrol, check in, study, take quizzes, hand in work"  # needs a person record
 
 MAY: dict[str, dict[str, str]] = {
     "anonymous": {PUBLIC: ALL},
-    "learner": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: SELF, SEE_POINTS: SELF, APPEAL: SELF},
-    "manager": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: RND, SEE: RND, SEE_POINTS: RND, APPEAL: SELF},
-    "trainer": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: SELF, APPEAL: SELF},
+    "learner": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: SELF, SEE_POINTS: SELF, APPEAL: SELF, SEE_LEARNING: SELF,
+                LEARN: SELF},
+    "manager": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: RND, SEE: RND, SEE_POINTS: RND, APPEAL: SELF,
+                SEE_LEARNING: RND, LEARN: SELF},
+    "trainer": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: SELF, APPEAL: SELF,
+                RUN_SESSIONS: ALL, SEE_LEARNING: SELF, LEARN: SELF},
     "training_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: RND, SEE: RND, MANAGE: RND, SEE_POINTS: RND,
-                       RECORD_EVENTS: RND, SEE_ADJUSTMENTS: RND, PROPOSE: RND, REVIEW_APPEALS: RND, APPEAL: SELF},
+                       RECORD_EVENTS: RND, SEE_ADJUSTMENTS: RND, PROPOSE: RND, REVIEW_APPEALS: RND, APPEAL: SELF,
+                       MANAGE_CATALOG: RND, RUN_SESSIONS: RND, SEE_LEARNING: RND, REVIEW_LEARNING: RND, LEARN: SELF},
     "hr_auditor": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: ALL, SEE_ADJUSTMENTS: ALL,
-                   APPROVE: ALL, APPEAL: SELF},
-    # This system admin has no person record: no points of their own to appeal.
+                   APPROVE: ALL, APPEAL: SELF, SEE_LEARNING: ALL, LEARN: SELF},
+    # This system admin has no person record: no points of their own to appeal, no courses to take.
     "system_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, MANAGE: ALL, GRANT_ROLES: ALL,
                      SEE_POINTS: ALL, RECORD_EVENTS: ALL, SEE_ADJUSTMENTS: ALL, PROPOSE: ALL, APPROVE: ALL,
-                     REVIEW_APPEALS: ALL, MANAGE_RULES: ALL},
+                     REVIEW_APPEALS: ALL, MANAGE_RULES: ALL, MANAGE_CATALOG: ALL, RUN_SESSIONS: ALL,
+                     SEE_LEARNING: ALL, REVIEW_LEARNING: ALL},
 }
 ROLES = list(MAY)
 
@@ -579,10 +590,28 @@ def _url_names(patterns, namespace: str = "") -> set[str]:
     return names
 
 
+def all_cases() -> list:
+    """This module's cases and those of every app's own matrix (``<app>/tests/test_permissions.py``
+    exposing ``CASES``: objects with ``url_name`` and ``api_op``, usually this module's Case)."""
+    import importlib
+    import importlib.util
+
+    from django.apps import apps
+
+    cases = list(CASES)
+    for config in apps.get_app_configs():
+        name = f"{config.name}.tests.test_permissions"
+        if config.name.startswith("jifen.") and importlib.util.find_spec(f"{config.name}.tests") is not None \
+                and importlib.util.find_spec(name) is not None:
+            cases += importlib.import_module(name).CASES
+    return cases
+
+
 def test_every_url_has_an_entry_in_the_matrix():
     """A page or endpoint added without saying who may use it fails here."""
+    cases = all_cases()
     in_urlconf = {name for name in _url_names(get_resolver().url_patterns) if not name.startswith("admin:")}
-    assert in_urlconf == {case.url_name for case in CASES}
+    assert in_urlconf == {case.url_name for case in cases}
 
     schema = api.get_openapi_schema()
     operations = {
@@ -590,7 +619,7 @@ def test_every_url_has_an_entry_in_the_matrix():
         for path, methods in schema["paths"].items()
         for method in methods
     }
-    assert operations == {case.api_op for case in CASES if case.api_op}
+    assert operations == {case.api_op for case in cases if case.api_op}
 
 
 def test_every_scoped_case_is_tried_inside_and_outside_the_scope():

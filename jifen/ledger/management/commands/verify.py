@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from jifen.ledger.models import Account, Entry
-from jifen.ledger.verify import duplicate_keys, verify_all
+from jifen.ledger.verify import adjustment_problems, duplicate_keys, verify_all
 
 
 class Command(BaseCommand):
@@ -16,6 +16,9 @@ class Command(BaseCommand):
         for key, count in duplicate_keys().items():
             problems += 1
             self.stderr.write(f"idempotency key {key!r} is used by {count} entries")
+        for problem in adjustment_problems():
+            problems += 1
+            self.stderr.write(problem)
         if problems:
             raise CommandError(_("The ledger failed verification: %(count)d problem(s).") % {"count": problems})
         self.stdout.write(

@@ -1,0 +1,1 @@
+"""Check-in, attendance, participation and make-up study."""

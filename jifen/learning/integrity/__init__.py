@@ -1,0 +1,1 @@
+"""Box-ticking defence: suspicious patterns open cases for review."""

@@ -1,0 +1,1 @@
+"""Online lessons: study time counted by the server from heartbeats."""

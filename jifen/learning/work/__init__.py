@@ -1,0 +1,1 @@
+"""Homework, knowledge contributions and self-study claims."""
