@@ -31,4 +31,9 @@ DEFAULT_RULES = [
     ("contribution-course", _("Developed a course +50"), EventType.CONTRIBUTION_COURSE, Currency.POINTS, D(50), {}),
     ("contribution-sharing", _("Shared experience +10"), EventType.CONTRIBUTION_SHARING, Currency.POINTS, D(10),
      {"cap_month": D(40)}),
+    ("selfstudy-credits", _("Approved self-study: the credits approved, at most 10"), EventType.SELFSTUDY_APPROVED,
+     Currency.CREDITS, D(10), {"amount_mode": AmountMode.FROM_FACT, "credit_source": "elective"}),
+    ("selfstudy-points", _("Approved self-study: the points approved, at most 50"), EventType.SELFSTUDY_APPROVED,
+     Currency.POINTS, D(50), {"amount_mode": AmountMode.FROM_FACT}),
+    ("violation-cheating", _("Confirmed cheating −50"), EventType.VIOLATION_CHEATING, Currency.POINTS, D(-50), {}),
 ]

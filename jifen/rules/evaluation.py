@@ -103,6 +103,12 @@ def base_amount(version: RuleVersion, facts: Facts) -> Decimal | None:
         if steps <= 0:
             return None
         amount = amount * steps
+    elif version.amount_mode == AmountMode.FROM_FACT:
+        # The fact's data names the approved amount per currency: {"credits": 2, "points": 10}.
+        value = _score(facts.data, version.currency)
+        if value is None or value <= 0:
+            return None
+        amount = min(value, abs(amount)) * (1 if amount > 0 else -1)
     if version.multiply_by_difficulty and facts.course is not None:
         amount = amount * facts.course.difficulty
     amount = money(amount)

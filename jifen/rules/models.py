@@ -37,6 +37,9 @@ class AmountMode(models.TextChoices):
     FIXED = "fixed", _("Fixed amount")
     PER_CREDIT = "per_credit", _("Per course credit")
     PER_SCORE_STEP = "per_score_step", _("Per step of score improvement")
+    # A reviewed fact carries its own amount (a self-study claim's approved credits): the rule's
+    # amount is the most one fact may bring.
+    FROM_FACT = "from_fact", _("As approved with the fact, at most the amount")
 
 
 class CreditSource(models.TextChoices):
