@@ -23,6 +23,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_org import database_label, fresh_schema, machine, prepare_postgres, setup_django, write_results
 
+NOTE = """Why the ratio is what it is. Each event makes the intake write three rows and update a fourth (the
+event, its entry, the lot the award opens, the account's cached balance and chain head), where the baseline
+writes one. "All four bare writes together" is the database's share alone: the rest is Python, per event
+about 90 µs on this machine: parsing and checking the event, evaluating the rules in force, the lot
+arithmetic, SHA-256 of the hash chain, and building the rows. What was done to get here: events, entries
+and lots go in with COPY (ids drawn from the sequences in one round trip each); the accounts are updated
+by one UPDATE … FROM unnest(arrays) per batch; lookups send their keys as one array (`= ANY`), not a
+thousand-parameter IN list; an award loads only the lots due to expire, not every open lot; the ledger
+tables lost their redundant indexes (e.g. the pattern indexes of unique text columns) and the account
+and lot tables leave room on each page for in-place updates."""
+
 PEOPLE = 10_000
 BATCH = 1_000
 
@@ -82,6 +93,51 @@ def raw_copy(rows: int) -> float:
         return time.perf_counter() - started
 
 
+def raw_other_writes(rows: int) -> dict[str, float]:
+    """What else the intake must write for ``rows`` events, done bare: COPY the event rows, COPY one lot
+    per entry COPYed by ``raw_copy``, and one UPDATE of the account rows per batch of 1,000. No rules,
+    no hashing, no checks: the database's share of the intake's work."""
+    from django.db import connection
+    from psycopg.types.json import Jsonb
+
+    from jifen.ledger.models import Account
+    from jifen.org.models import Person
+
+    people = list(Person.objects.order_by("pk").values_list("pk", flat=True))
+    at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    timings = {}
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        events = [(f"copy-{i}", "attendance.present", people[i % len(people)], at, Jsonb({}), "posted", "copy", at)
+                  for i in range(rows)]
+        started = time.perf_counter()
+        with raw.copy("COPY rules_event (key, type, person_id, occurred_at, data, status, source, recorded_at) "
+                      "FROM STDIN") as copy:
+            for record in events:
+                copy.write_row(record)
+        timings["events"] = time.perf_counter() - started
+        raw.execute("SELECT id, account_id FROM ledger_entry WHERE rule_label = 'copy' ORDER BY id")
+        lots = [(account_id, entry_id, 5, 5, at) for entry_id, account_id in raw.fetchall()]
+        started = time.perf_counter()
+        with raw.copy("COPY ledger_lot (account_id, entry_id, amount, remaining, expires_at) FROM STDIN") as copy:
+            for record in lots:
+                copy.write_row(record)
+        timings["lots"] = time.perf_counter() - started
+        accounts = list(Account.objects.values_list("pk", "balance", "entry_count", "last_hash"))
+        started = time.perf_counter()
+        for start in range(0, rows, BATCH):
+            chunk = [accounts[i % len(accounts)] for i in range(start, min(start + BATCH, rows))]
+            chunk = sorted({row[0]: row for row in chunk}.values())
+            raw.execute(
+                "UPDATE ledger_account SET balance = v.balance, entry_count = v.entry_count, last_hash = v.last_hash "
+                "FROM unnest(%s::bigint[], %s::numeric[], %s::integer[], %s::varchar[]) "
+                "AS v(id, balance, entry_count, last_hash) WHERE ledger_account.id = v.id",
+                [list(column) for column in zip(*chunk, strict=True)],
+            )
+        timings["accounts"] = time.perf_counter() - started
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -105,6 +161,10 @@ def main() -> None:
     print(f"raw COPY of {args.events:,} entry rows: {copy_s:.1f} s ({args.events / copy_s:,.0f} rows/s)")
     ratio = intake_s / copy_s
     print(f"ratio: {ratio:.1f}x (target at most 3x)")
+    other = raw_other_writes(args.events)
+    floor_s = copy_s + sum(other.values())
+    print("the database's share, done bare: " + ", ".join(f"{k} {v:.1f} s" for k, v in other.items())
+          + f"; with the entries {floor_s:.1f} s ({intake_s / floor_s:.1f}x of it is the intake)")
     if args.no_write:
         return
     key, db = database_label()
@@ -122,8 +182,16 @@ def main() -> None:
         "|---|---:|---:|---:|",
         f"| batch intake (`record_events`, 1,000 a call) | {args.events:,} | {intake_s:.1f} | {args.events / intake_s:,.0f} |",
         f"| raw COPY into ledger_entry (baseline) | {args.events:,} | {copy_s:.1f} | {args.events / copy_s:,.0f} |",
+        f"| raw COPY into rules_event | {args.events:,} | {other['events']:.1f} | {args.events / other['events']:,.0f} |",
+        f"| raw COPY into ledger_lot | {args.events:,} | {other['lots']:.1f} | {args.events / other['lots']:,.0f} |",
+        f"| one bare UPDATE of the accounts per 1,000 | {args.events:,} | {other['accounts']:.1f} | "
+        f"{args.events / other['accounts']:,.0f} |",
+        f"| all four bare writes together | {args.events:,} | {floor_s:.1f} | {args.events / floor_s:,.0f} |",
         "",
-        f"Ratio intake / COPY: **{ratio:.1f}x** — {verdict} the target of at most 3x.",
+        f"Ratio intake / COPY: **{ratio:.1f}x** — {verdict} the target of at most 3x. Against all four bare "
+        f"writes the intake must make for each event: {intake_s / floor_s:.1f}x.",
+        "",
+        NOTE,
         f"<!-- /bench:ledger_{key} -->",
     ])
     write_results(section)

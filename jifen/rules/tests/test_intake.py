@@ -129,3 +129,21 @@ def test_a_large_batch_posts_every_event_once_and_the_ledger_verifies(org):
     again = record_events(events=events, now=NOW)
     assert {r.status for r in again} == {"duplicate"} and Entry.objects.count() == 400
     assert [r.entries for r in again] == [r.entries for r in results]
+
+
+def test_a_large_batch_expires_due_points_before_the_new_awards(org):
+    """Points of 2025 expire on 1 April 2026 (year end plus three months' grace). A large batch in May
+    that awards attendance writes the expiry first, so the old lot is closed and the new one opened."""
+    people = [org.person(no=f"X{n:03d}") for n in range(250)]
+    record_events(events=[EventIn("old-0", "attendance.present", "X000", "2025-06-01T09:00:00+08:00")],
+                  now=dt.datetime(2025, 6, 2, tzinfo=dt.UTC))
+    may = dt.datetime(2026, 5, 4, tzinfo=dt.UTC)
+    events = [EventIn(f"may-{n}", "attendance.present", people[n].employee_no, "2026-05-04T09:00:00+08:00")
+              for n in range(250)]
+    results = record_events(events=events, now=may)
+    assert {r.status for r in results} == {"posted"}
+    first = Entry.objects.filter(account__person=people[0]).order_by("seq")
+    assert [(e.kind, e.amount) for e in first] == [
+        ("award", Decimal("5.00")), ("expiry", Decimal("-5.00")), ("award", Decimal("5.00"))]
+    assert points(people[0]) == Decimal("5.00")
+    assert [str(p) for p in verify_all()] == []
