@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jifen.learning.work",
     "jifen.learning.integrity",
     "jifen.rules",
+    "jifen.rewards",
     "jifen.api",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("points/", include("jifen.ledger.urls")),
     path("rules/", include("jifen.rules.urls")),
     path("courses/", include("jifen.catalog.urls")),
+    path("rewards/", include("jifen.rewards.urls")),
     path("attendance/", include("jifen.learning.attendance.urls")),
     path("study/", include("jifen.learning.study.urls")),
     path("exams/", include("jifen.learning.exams.urls")),

@@ -9,6 +9,7 @@ NAVIGATION = [
     ("core:home", _("Home"), "home", None),
     ("ledger:my_points", _("My points"), "star", None),
     ("rules:rules", _("Rules"), "book", None),
+    ("rewards:store", _("Reward store"), "gift", None),
     ("accounts:profile", _("My profile"), "user", None),
     ("org:people", _("People"), "people", Perm.PEOPLE_VIEW),
     ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),
@@ -17,6 +18,7 @@ NAVIGATION = [
     ("ledger:search", _("Ledger"), "list", Perm.LEDGER_VIEW),
     ("ledger:adjustments", _("Adjustments"), "scale", (Perm.LEDGER_ADJUST, Perm.LEDGER_APPROVE)),
     ("ledger:appeals", _("Appeals"), "flag", Perm.APPEALS_REVIEW),
+    ("rewards:orders", _("Reward orders"), "box", Perm.REWARDS_MANAGE),
 ]
 
 

@@ -184,6 +184,7 @@ RUN_SESSIONS = "run sessions"  # a trainer: the sessions they train; a training 
 SEE_LEARNING = "see learning progress"
 REVIEW_LEARNING = "review claims, contributions and box-ticking cases"
 LEARN = "take part: enrol, check in, study, take quizzes, hand in work"  # needs a person record
+MANAGE_REWARDS = "manage the reward catalogue and handle orders"  # orders: of people in scope
 
 MAY: dict[str, dict[str, str]] = {
     "anonymous": {PUBLIC: ALL},
@@ -195,14 +196,15 @@ MAY: dict[str, dict[str, str]] = {
                 RUN_SESSIONS: ALL, SEE_LEARNING: SELF, LEARN: SELF},
     "training_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: RND, SEE: RND, MANAGE: RND, SEE_POINTS: RND,
                        RECORD_EVENTS: RND, SEE_ADJUSTMENTS: RND, PROPOSE: RND, REVIEW_APPEALS: RND, APPEAL: SELF,
-                       MANAGE_CATALOG: RND, RUN_SESSIONS: RND, SEE_LEARNING: RND, REVIEW_LEARNING: RND, LEARN: SELF},
+                       MANAGE_CATALOG: RND, RUN_SESSIONS: RND, SEE_LEARNING: RND, REVIEW_LEARNING: RND, LEARN: SELF,
+                       MANAGE_REWARDS: RND},
     "hr_auditor": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: ALL, SEE_ADJUSTMENTS: ALL,
                    APPROVE: ALL, APPEAL: SELF, SEE_LEARNING: ALL, LEARN: SELF},
     # This system admin has no person record: no points of their own to appeal, no courses to take.
     "system_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, MANAGE: ALL, GRANT_ROLES: ALL,
                      SEE_POINTS: ALL, RECORD_EVENTS: ALL, SEE_ADJUSTMENTS: ALL, PROPOSE: ALL, APPROVE: ALL,
                      REVIEW_APPEALS: ALL, MANAGE_RULES: ALL, MANAGE_CATALOG: ALL, RUN_SESSIONS: ALL,
-                     SEE_LEARNING: ALL, REVIEW_LEARNING: ALL},
+                     SEE_LEARNING: ALL, REVIEW_LEARNING: ALL, MANAGE_REWARDS: ALL},
 }
 ROLES = list(MAY)
 

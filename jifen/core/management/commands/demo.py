@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from jifen.org.demo import DEMO_PASSWORD, build_demo
 from jifen.org.models import Person
+from jifen.rewards.demo import build_demo as build_rewards
 from jifen.rules.demo import build_activity
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         logins = build_demo(password=password, people=people)
         if not no_activity:
             build_activity()
+            build_rewards()
         self.stdout.write(_("Demo logins (password: %(password)s):") % {"password": password})
         for login in logins:
             self.stdout.write(f"  {login.role:<16} {login.login:<8} {login.name}")
