@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jifen.learning.integrity",
     "jifen.rules",
     "jifen.rewards",
+    "jifen.recognition",
     "jifen.api",
 ]
 

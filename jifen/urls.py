@@ -11,6 +11,7 @@ urlpatterns = [
     path("rules/", include("jifen.rules.urls")),
     path("courses/", include("jifen.catalog.urls")),
     path("rewards/", include("jifen.rewards.urls")),
+    path("recognition/", include("jifen.recognition.urls")),
     path("attendance/", include("jifen.learning.attendance.urls")),
     path("study/", include("jifen.learning.study.urls")),
     path("exams/", include("jifen.learning.exams.urls")),

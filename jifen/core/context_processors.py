@@ -10,6 +10,7 @@ NAVIGATION = [
     ("ledger:my_points", _("My points"), "star", None),
     ("rules:rules", _("Rules"), "book", None),
     ("rewards:store", _("Reward store"), "gift", None),
+    ("recognition:leaderboard", _("Leaderboards"), "trophy", None),
     ("accounts:profile", _("My profile"), "user", None),
     ("org:people", _("People"), "people", Perm.PEOPLE_VIEW),
     ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),
@@ -19,6 +20,7 @@ NAVIGATION = [
     ("ledger:adjustments", _("Adjustments"), "scale", (Perm.LEDGER_ADJUST, Perm.LEDGER_APPROVE)),
     ("ledger:appeals", _("Appeals"), "flag", Perm.APPEALS_REVIEW),
     ("rewards:orders", _("Reward orders"), "box", Perm.REWARDS_MANAGE),
+    ("recognition:levels", _("Levels"), "medal", Perm.RECOGNITION_MANAGE),
 ]
 
 
@@ -27,6 +29,8 @@ def _shown(access, perm) -> bool:
         return True
     if isinstance(perm, tuple):
         return any(_shown(access, one) for one in perm)
+    if perm == Perm.RECOGNITION_MANAGE:  # levels apply to everyone: a whole-organisation right
+        return access.scope(perm).everything
     # Seeing people or entries is a list page only for those who see more than themselves.
     return access.has(perm) and (perm not in (Perm.PEOPLE_VIEW, Perm.LEDGER_VIEW) or access.sees_others(perm))
 

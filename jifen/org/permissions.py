@@ -41,6 +41,7 @@ class Perm(StrEnum):
     LEARNING_VIEW = "learning.view"  # people's progress, gaps, attendance, results (in scope)
     LEARNING_REVIEW = "learning.review"  # self-study claims, contributions, box-ticking cases (in scope)
     REWARDS_MANAGE = "rewards.manage"  # the catalogue and stock; orders of people in scope
+    RECOGNITION_MANAGE = "recognition.manage"  # levels and leaderboard settings
     ADMIN_SITE = "admin.site"
 
 
@@ -54,7 +55,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.MANAGER: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEARNING_VIEW}),
     # A trainer runs the sessions they are the trainer of (checked per session), over any scope.
     Role.TRAINER: frozenset(_READ_ORG | {Perm.SESSIONS_RUN}),
-    Role.TRAINING_ADMIN: frozenset(_READ_ORG | _MANAGE_ORG | _LEDGER_ADMIN | _LEARNING_ADMIN | {Perm.REWARDS_MANAGE}),
+    Role.TRAINING_ADMIN: frozenset(_READ_ORG | _MANAGE_ORG | _LEDGER_ADMIN | _LEARNING_ADMIN
+                                 | {Perm.REWARDS_MANAGE, Perm.RECOGNITION_MANAGE}),
     # The checker of maker-checker: approves what training admins propose, proposes nothing.
     Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEDGER_APPROVE, Perm.LEARNING_VIEW}),
     Role.SYSTEM_ADMIN: frozenset(Perm),

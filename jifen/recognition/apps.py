@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_migrate
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+class RecognitionConfig(AppConfig):
+    name = "jifen.recognition"
+    label = "recognition"
+    verbose_name = _("Recognition")
+
+    def ready(self):
+        post_migrate.connect(_install_default_levels, sender=self, dispatch_uid="jifen_default_levels")
+
+
+def _install_default_levels(sender, using="default", **kwargs):
+    from jifen.recognition.defaults import DEFAULT_LEVELS
+    from jifen.recognition.models import Level
+
+    if not Level.objects.using(using).exists():
+        # Stored in the installation's language: level names are data that admins then edit.
+        with translation.override(settings.LANGUAGE_CODE):
+            Level.objects.using(using).bulk_create([
+                Level(name=str(name), min_points=points, description=str(text)) for name, points, text in DEFAULT_LEVELS
+            ])

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from jifen.recognition import views
+
+app_name = "recognition"
+
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("preference/", views.preference, name="preference"),
+    path("levels/", views.levels, name="levels"),
+    path("levels/new/", views.level_form, name="level_create"),
+    path("levels/<int:pk>/", views.level_form, name="level_edit"),
+]

@@ -1,0 +1,126 @@
+"""Recognition pages: my level and ranks, the leaderboards, and the level settings (for training admins
+over the whole organisation, like the rules)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jifen.org.models import Person
+from jifen.org.permissions import Perm, get_access
+from jifen.recognition import selectors, services
+from jifen.recognition.forms import LevelForm, SettingsForm
+from jifen.recognition.models import Level, Preference, RecognitionSettings
+
+
+def _me(request) -> Person | None:
+    person_id = get_access(request).person_id
+    return Person.objects.select_related("org_unit", "position").get(pk=person_id) if person_id else None
+
+
+def _scopes(person: Person | None) -> list[tuple[str, str]]:
+    scopes = [("company", _("Whole company"))]
+    if person is not None:
+        scopes.append((f"unit:{person.org_unit_id}", person.org_unit.name))
+        if person.position_id:
+            scopes.append((f"position:{person.position_id}", person.position.name))
+    scopes.append(("newhire", _("New hires")))
+    return scopes
+
+
+@login_required
+def mine(request):
+    person = _me(request)
+    if person is None:
+        return redirect("recognition:leaderboard")
+    boards = [selectors.rank_of(person=person, scope_key=key, period=period)
+              for key, _label in _scopes(person)[:3] for period in ("month", "year")]
+    preference = Preference.objects.filter(person=person).first()
+    return TemplateResponse(request, "recognition/mine.html", {
+        "person": person, "progress": selectors.level_of(person=person), "boards": boards,
+        "levels": Level.objects.all(), "anonymous": bool(preference and preference.anonymous_on_boards),
+    })
+
+
+@login_required
+def leaderboard(request):
+    person = _me(request)
+    scope_key = request.GET.get("scope") or "company"
+    period = request.GET.get("period") or "month"
+    try:
+        board = selectors.leaderboard(scope_key=scope_key, period=period, viewer_id=person.pk if person else None)
+    except selectors.BadScope as error:
+        raise Http404(str(error)) from error
+    top = board.rows[:10]
+    chart = {
+        "grid": {"left": 8, "right": 24, "top": 8, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "value"},
+        "yAxis": {"type": "category", "inverse": True,
+                  "data": [row.name or _("Anonymous learner") for row in top]},
+        "series": [{"type": "bar", "data": [float(row.points) for row in top], "itemStyle": {"color": "#c2410c"},
+                    "label": {"show": True, "position": "right"}}],
+    }
+    return TemplateResponse(request, "recognition/leaderboard.html", {
+        "board": board, "scopes": _scopes(person), "periods": [(p, selectors.period_label(p)) for p in selectors.PERIODS],
+        "chart": chart, "person": person,
+    })
+
+
+@login_required
+@require_POST
+def preference(request):
+    person = _me(request)
+    if person is None:
+        raise PermissionDenied
+    services.set_anonymous(person=person, anonymous=request.POST.get("anonymous") == "on")
+    messages.success(request, _("Your leaderboard setting is saved."))
+    return redirect("recognition:mine")
+
+
+def _require_whole_organisation(request) -> None:
+    """Levels and board settings apply to everyone: only a training admin over the whole organisation."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not get_access(request).scope(Perm.RECOGNITION_MANAGE).everything:
+        raise PermissionDenied
+
+
+@login_required
+def levels(request):
+    _require_whole_organisation(request)
+    settings_form = SettingsForm(request.POST or None, instance=RecognitionSettings.current(), prefix="settings")
+    level_form = LevelForm(prefix="level")
+    if request.method == "POST" and settings_form.is_valid():
+        settings_form.save()
+        messages.success(request, _("Settings saved."))
+        return redirect("recognition:levels")
+    return TemplateResponse(request, "recognition/levels.html", {
+        "levels": Level.objects.all(), "settings_form": settings_form, "level_form": level_form})
+
+
+@login_required
+def level_form(request, pk: int | None = None):
+    _require_whole_organisation(request)
+    instance = get_object_or_404(Level, pk=pk) if pk else None
+    form = LevelForm(request.POST or None, instance=instance, prefix="level")
+    if request.method == "POST":
+        if request.POST.get("delete") and instance is not None:
+            instance.delete()
+            messages.success(request, _("Level deleted."))
+            return redirect("recognition:levels")
+        if form.is_valid():
+            try:
+                form.save()
+            except IntegrityError:
+                form.add_error(None, _("Another level has this name or these points."))
+            else:
+                messages.success(request, _("Level saved."))
+                return redirect("recognition:levels")
+    return TemplateResponse(request, "recognition/level_form.html", {"form": form, "level": instance})
