@@ -10,6 +10,7 @@ NAVIGATION = [
     ("ledger:my_points", _("My points"), "star", None),
     ("rules:rules", _("Rules"), "book", None),
     ("rewards:store", _("Reward store"), "gift", None),
+    ("recognition:mine", _("My level"), "medal", None),
     ("recognition:leaderboard", _("Leaderboards"), "trophy", None),
     ("accounts:profile", _("My profile"), "user", None),
     ("org:people", _("People"), "people", Perm.PEOPLE_VIEW),

@@ -62,3 +62,44 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}"
+
+
+class CertificateKind(models.TextChoices):
+    COURSE = "course", _("Course completion")
+    HONOUR = "honour", _("Honour")
+    ANNUAL = "annual", _("Annual learning certificate")
+
+
+class Certificate(models.Model):
+    """A certificate with a verification code: anyone holding the code (or scanning its QR code) sees on a
+    public page that it is genuine, and only what the holder agreed to show."""
+
+    person = models.ForeignKey("org.Person", verbose_name=_("holder"), on_delete=models.PROTECT,
+                               related_name="certificates")
+    kind = models.CharField(_("kind"), max_length=10, choices=CertificateKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    course = models.ForeignKey("catalog.Course", verbose_name=_("course"), on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")
+    level = models.ForeignKey(Level, verbose_name=_("level"), on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    year = models.PositiveIntegerField(_("year"), null=True, blank=True)
+    key = models.CharField(_("key"), max_length=100, unique=True, help_text=_("One certificate per achievement."))
+    code = models.CharField(_("verification code"), max_length=20, unique=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    show_name = models.BooleanField(_("show my name on the verification page"), default=False)
+    show_unit = models.BooleanField(_("show my department on the verification page"), default=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["person", "issued_at"], name="certificate_person_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+                                   name="certificate_revoked_with_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code})"

@@ -11,4 +11,9 @@ urlpatterns = [
     path("levels/", views.levels, name="levels"),
     path("levels/new/", views.level_form, name="level_create"),
     path("levels/<int:pk>/", views.level_form, name="level_edit"),
+    path("certificates/", views.my_certificates, name="certificates"),
+    path("certificates/<int:pk>.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path("certificates/<int:pk>/consent/", views.certificate_consent, name="certificate_consent"),
+    path("verify/", views.verify, name="verify_lookup"),
+    path("verify/<str:code>/", views.verify, name="verify"),
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access
-from jifen.recognition import selectors, services
+from jifen.recognition import certificates, selectors, services
 from jifen.recognition.forms import LevelForm, SettingsForm
-from jifen.recognition.models import Level, Preference, RecognitionSettings
+from jifen.recognition.models import Certificate, Level, Preference, RecognitionSettings
 
 
 def _me(request) -> Person | None:
@@ -124,3 +124,59 @@ def level_form(request, pk: int | None = None):
                 messages.success(request, _("Level saved."))
                 return redirect("recognition:levels")
     return TemplateResponse(request, "recognition/level_form.html", {"form": form, "level": instance})
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@login_required
+def my_certificates(request):
+    person = _me(request)
+    if person is None:
+        return TemplateResponse(request, "ledger/no_person.html", {})
+    certificates.issue_due(person=person)
+    return TemplateResponse(request, "recognition/certificates.html", {
+        "certificates": Certificate.objects.filter(person=person)})
+
+
+def _viewable_certificate(request, pk: int) -> Certificate:
+    """One's own certificate, or one of a person whose learning one may see."""
+    access = get_access(request)
+    people = access.people(Perm.LEARNING_VIEW)
+    return get_object_or_404(Certificate.objects.filter(person__in=people.values("pk")).select_related(
+        "person__org_unit"), pk=pk)
+
+
+@login_required
+def certificate_pdf(request, pk: int):
+    certificate = _viewable_certificate(request, pk)
+    verify_url = request.build_absolute_uri(certificates.verify_path(certificate))
+    data = certificates.pdf(certificate=certificate, verify_url=verify_url)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def certificate_consent(request, pk: int):
+    person_id = get_access(request).person_id
+    if person_id is None:
+        raise PermissionDenied  # no certificates of their own
+    certificate = get_object_or_404(Certificate, pk=pk, person_id=person_id)
+    certificates.set_consent(certificate=certificate, show_name=request.POST.get("show_name") == "on",
+                             show_unit=request.POST.get("show_unit") == "on")
+    messages.success(request, _("Saved: the verification page shows what you chose."))
+    return redirect("recognition:certificates")
+
+
+def verify(request, code: str = ""):
+    """Public: anyone with the code (or the QR code) checks a certificate. Shows only what the holder allowed."""
+    code = (code or request.GET.get("code", "")).strip().upper()
+    found = Certificate.objects.filter(code=code).select_related("person__org_unit").first() if code else None
+    response = TemplateResponse(request, "recognition/verify.html", {
+        "certificate": found, "code": code, "issuer": certificates.issuer_name()})
+    if code and found is None:
+        response.status_code = 404
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from jifen.org.tests.test_permission_matrix import (
     API,
@@ -16,24 +17,47 @@ from jifen.org.tests.test_permission_matrix import (
     LEARN,
     LOGIN,
     MANAGE_RULES,
+    PUBLIC,
     ROLES,
+    SEE_LEARNING,
     SEE_POINTS,
     SIGNED_IN,
     Case,
     World,
     check,
+    own_and_others,
     request,
     scoped,
 )
-from jifen.recognition.models import Level, Preference, RecognitionSettings
+from jifen.recognition.certificates import new_code
+from jifen.recognition.models import Certificate, Level, Preference, RecognitionSettings
+
+
+class CertificateWorld(World):
+    """The org matrix's world, plus a certificate for 郑雨桐 (in), 钱多多 (out) and each requester."""
+
+    def __init__(self):
+        super().__init__()
+        owners = {"in": self.in_person, "out": self.out_person}
+        owners.update({role: user.person for role, user in self.users.items()
+                       if user is not None and hasattr(user, "person")})
+        self.certificates = {
+            key: Certificate.objects.create(person=person, kind="honour", title="学习新秀", key=f"w:{person.pk}",
+                                            code=new_code(), issued_at=timezone.now())
+            for key, person in owners.items()
+        }
+
+    def certificate(self, target: str) -> int:
+        found = self.certificates.get(self.acting if target == "own" else target)
+        return found.pk if found is not None else 999_999
 
 
 @pytest.fixture
-def world(db, settings, tmp_path) -> World:
+def world(db, settings, tmp_path) -> CertificateWorld:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     RecognitionSettings.current()
-    return World()
+    return CertificateWorld()
 
 
 def fingerprint() -> tuple:
@@ -41,6 +65,7 @@ def fingerprint() -> tuple:
         list(Level.objects.order_by("pk").values_list("pk", "name", "min_points")),
         list(RecognitionSettings.objects.values_list("level_window", "min_group_size", "new_hire_months")),
         list(Preference.objects.order_by("pk").values_list("person_id", "anonymous_on_boards")),
+        list(Certificate.objects.order_by("pk").values_list("pk", "show_name", "show_unit", "revoked_at")),
     )
 
 
@@ -63,6 +88,18 @@ CASES: list[Case] = [
     Case("recognition:level_edit", "get", MANAGE_RULES, first_level),
     Case("api:leaderboard", "get", SIGNED_IN, lambda w, t: f"{API}/leaderboard?scope=company&period=year",
          api_op="GET /api/v1/leaderboard", anonymous=JSON),
+    Case("recognition:certificates", "get", SIGNED_IN, lambda w, t: reverse("recognition:certificates")),
+    *scoped(url_name="recognition:certificate_pdf", method="get", need=SEE_LEARNING,
+            url=lambda w, t: reverse("recognition:certificate_pdf", args=[w.certificate(t)])),
+    Case("recognition:certificate_pdf", "get", SEE_LEARNING, target="own",
+         url=lambda w, t: reverse("recognition:certificate_pdf", args=[w.certificate(t)]),
+         overrides=(("system_admin", 404),)),  # no certificate of their own: the probe is not found
+    *own_and_others(lambda **kw: Case(url_name="recognition:certificate_consent", method="post", need=LEARN, **kw),
+                    url=lambda w, t: reverse("recognition:certificate_consent", args=[w.certificate(t)]),
+                    data=lambda w, t: {"show_name": "on"}, ok=302, writes=True),
+    Case("recognition:verify", "get", PUBLIC, lambda w, t: reverse("recognition:verify", args=[
+        w.certificates["in"].code])),
+    Case("recognition:verify_lookup", "get", PUBLIC, lambda w, t: reverse("recognition:verify_lookup")),
     *scoped(url_name="api:rank", method="get", need=SEE_POINTS, api_op="GET /api/v1/people/{employee_no}/rank",
             anonymous=JSON, url=lambda w, t: f"{API}/people/{w.person(t).employee_no}/rank?period=year"),
 ]
