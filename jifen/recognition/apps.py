@@ -15,9 +15,16 @@ class RecognitionConfig(AppConfig):
 
 
 def _install_default_levels(sender, using="default", **kwargs):
-    from jifen.recognition.defaults import DEFAULT_LEVELS
-    from jifen.recognition.models import Level
+    from jifen.recognition.defaults import DEFAULT_BADGES, DEFAULT_LEVELS
+    from jifen.recognition.models import Badge, Level
 
+    if not Badge.objects.using(using).exists():
+        with translation.override(settings.LANGUAGE_CODE):
+            Badge.objects.using(using).bulk_create([
+                Badge(code=code, name=str(name), description=str(text), criterion=criterion, threshold=threshold,
+                      color=color, symbol=symbol, granted_by=granter, monthly_limit=limit)
+                for code, name, text, criterion, threshold, color, symbol, granter, limit in DEFAULT_BADGES
+            ])
     if not Level.objects.using(using).exists():
         # Stored in the installation's language: level names are data that admins then edit.
         with translation.override(settings.LANGUAGE_CODE):

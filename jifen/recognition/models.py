@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -103,3 +104,60 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.code})"
+
+
+class BadgeCriterion(models.TextChoices):
+    MANUAL = "manual", _("Granted by hand")
+    FIRST_COURSE = "first_course", _("First course completed")
+    COURSES = "courses", _("A number of courses completed")
+    STREAK = "streak", _("Learning every week for a number of weeks")
+    TOP10_MONTH = "top10_month", _("Top 10 of the company last month")
+    FIRST_CONTRIBUTION = "first_contribution", _("First knowledge contribution")
+
+
+class Badge(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    criterion = models.CharField(_("earned by"), max_length=20, choices=BadgeCriterion.choices)
+    threshold = models.PositiveIntegerField(_("how many"), default=1,
+                                            help_text=_("Courses for “a number of courses”, weeks for a streak."))
+    color = models.CharField(_("colour"), max_length=7, default="#c2410c",
+                             help_text=_("The emblem's colour, e.g. #c2410c."))
+    symbol = models.CharField(_("symbol"), max_length=2, default="★", help_text=_("One or two characters."))
+    granted_by = models.CharField(_("granted by"), max_length=20, blank=True,
+                                  help_text=_("For a badge granted by hand: the role that grants it."))
+    monthly_limit = models.PositiveIntegerField(_("grants per granter per month"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(criterion="manual") | Q(granted_by=""), name="badge_granter_only_manual"),
+            models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="badge_color_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BadgeAward(models.Model):
+    badge = models.ForeignKey(Badge, verbose_name=_("badge"), on_delete=models.PROTECT, related_name="awards")
+    person = models.ForeignKey("org.Person", verbose_name=_("person"), on_delete=models.PROTECT,
+                               related_name="badges")
+    awarded_at = models.DateTimeField(_("awarded at"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("granted by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("badge awarded")
+        verbose_name_plural = _("badges awarded")
+        ordering = ["-awarded_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["badge", "person"], name="badge_once_per_person")]
+        indexes = [models.Index(fields=["granted_by", "badge", "awarded_at"], name="badge_grants_by_month")]
+
+    def __str__(self) -> str:
+        return f"{self.badge_id} → {self.person_id}"

@@ -3,6 +3,7 @@ over the whole organisation, like the rules)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,11 +14,13 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jifen.core.errors import ApplicationError
+from jifen.core.forms import apply_error
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access
-from jifen.recognition import certificates, selectors, services
+from jifen.recognition import badges, certificates, selectors, services
 from jifen.recognition.forms import LevelForm, SettingsForm
-from jifen.recognition.models import Certificate, Level, Preference, RecognitionSettings
+from jifen.recognition.models import Badge, BadgeAward, Certificate, Level, Preference, RecognitionSettings
 
 
 def _me(request) -> Person | None:
@@ -180,3 +183,65 @@ def verify(request, code: str = ""):
         response.status_code = 404
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# ---------------------------------------------------------------- badges
+
+
+@login_required
+def badge_wall(request):
+    person = _me(request)
+    if person is None:
+        return TemplateResponse(request, "ledger/no_person.html", {})
+    badges.award_due(person=person)
+    held = {award.badge_id: award for award in BadgeAward.objects.filter(person=person).select_related("granted_by")}
+    wall = [(badge, held.get(badge.pk)) for badge in Badge.objects.filter(is_active=True)]
+    return TemplateResponse(request, "recognition/badges.html", {
+        "wall": wall, "held_count": len(held), "can_grant": badges.grantable(request.user).exists()})
+
+
+@login_required
+def badge_emblem(request, code: str):
+    badge = get_object_or_404(Badge, code=code)
+    response = HttpResponse(badges.emblem_svg(badge, earned=request.GET.get("earned") != "0"),
+                            content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class GrantForm(forms.Form):
+    badge = forms.ModelChoiceField(label=_("Badge"), queryset=Badge.objects.none())
+    employee_no = forms.CharField(label=_("Employee number"), max_length=32)
+    reason = forms.CharField(label=_("Why"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@login_required
+def badge_grant(request):
+    grantable = badges.grantable(request.user)
+    if not grantable.exists():
+        raise PermissionDenied
+    form = GrantForm(request.POST or None)
+    form.fields["badge"].queryset = grantable
+    if request.method == "POST" and form.is_valid():
+        people = _grant_scope(request)
+        person = people.filter(employee_no=form.cleaned_data["employee_no"].strip()).first()
+        if person is None:
+            form.add_error("employee_no", _("Nobody with this number is among the people you may grant badges to."))
+        else:
+            try:
+                badges.grant(badge=form.cleaned_data["badge"], person=person, granted_by=request.user,
+                             reason=form.cleaned_data["reason"], people=people)
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(request, _("Badge granted to %(name)s.") % {"name": person.name})
+                return redirect("recognition:badge_grant")
+    recent = BadgeAward.objects.filter(granted_by=request.user).select_related("badge", "person")[:20]
+    return TemplateResponse(request, "recognition/badge_grant.html", {"form": form, "recent": recent})
+
+
+def _grant_scope(request):
+    """Whom one may grant badges to: the people one sees (a manager their unit; trainers, HR and admins
+    per their roles), never oneself."""
+    return get_access(request).people(Perm.PEOPLE_VIEW).exclude(status=Person.Status.LEFT)

@@ -30,7 +30,7 @@ from jifen.org.tests.test_permission_matrix import (
     scoped,
 )
 from jifen.recognition.certificates import new_code
-from jifen.recognition.models import Certificate, Level, Preference, RecognitionSettings
+from jifen.recognition.models import BadgeAward, Certificate, Level, Preference, RecognitionSettings
 
 
 class CertificateWorld(World):
@@ -66,7 +66,11 @@ def fingerprint() -> tuple:
         list(RecognitionSettings.objects.values_list("level_window", "min_group_size", "new_hire_months")),
         list(Preference.objects.order_by("pk").values_list("person_id", "anonymous_on_boards")),
         list(Certificate.objects.order_by("pk").values_list("pk", "show_name", "show_unit", "revoked_at")),
+        list(BadgeAward.objects.order_by("pk").values_list("pk", "badge_id", "person_id")),
     )
+
+
+GRANT_MANAGERS_PICK = "grant the manager's pick badge"  # no role has it by need: the cases say who may
 
 
 def first_level(w, t) -> str:
@@ -100,6 +104,24 @@ CASES: list[Case] = [
     Case("recognition:verify", "get", PUBLIC, lambda w, t: reverse("recognition:verify", args=[
         w.certificates["in"].code])),
     Case("recognition:verify_lookup", "get", PUBLIC, lambda w, t: reverse("recognition:verify_lookup")),
+    Case("recognition:badges", "get", SIGNED_IN, lambda w, t: reverse("recognition:badges")),
+    Case("recognition:badge_emblem", "get", SIGNED_IN,
+         lambda w, t: reverse("recognition:badge_emblem", args=["first-course"])),
+    Case("recognition:badge_grant", "get", GRANT_MANAGERS_PICK, lambda w, t: reverse("recognition:badge_grant"),
+         overrides=(("manager", 200), ("trainer", 200), ("system_admin", 200))),
+    Case("api:badge_list", "get", SIGNED_IN, lambda w, t: f"{API}/badges", api_op="GET /api/v1/badges",
+         anonymous=JSON),
+    *scoped(url_name="api:person_badges", method="get", need=SEE_POINTS, anonymous=JSON,
+            api_op="GET /api/v1/people/{employee_no}/badges",
+            url=lambda w, t: f"{API}/people/{w.person(t).employee_no}/badges"),
+    Case("api:badge_grant", "post", GRANT_MANAGERS_PICK, lambda w, t: f"{API}/badges/managers-pick/grants",
+         api_op="POST /api/v1/badges/{code}/grants", anonymous=JSON, target="in", writes=True,
+         data=lambda w, t: {"employee_no": w.person(t).employee_no, "reason": "学以致用"},
+         overrides=(("manager", 201), ("system_admin", 201))),
+    Case("api:badge_grant", "post", GRANT_MANAGERS_PICK, lambda w, t: f"{API}/badges/managers-pick/grants",
+         api_op="POST /api/v1/badges/{code}/grants", anonymous=JSON, target="out", writes=True,
+         data=lambda w, t: {"employee_no": w.person(t).employee_no, "reason": "学以致用"},
+         overrides=(("manager", 404), ("system_admin", 201))),
     *scoped(url_name="api:rank", method="get", need=SEE_POINTS, api_op="GET /api/v1/people/{employee_no}/rank",
             anonymous=JSON, url=lambda w, t: f"{API}/people/{w.person(t).employee_no}/rank?period=year"),
 ]
