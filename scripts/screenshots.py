@@ -97,7 +97,25 @@ class Shooter:
         page.locator("#people-results tbody a").first.click()
         page.wait_for_url("**/org/people/*/")
         self.shoot(page, "person")
+
+        page.goto(self.base_url + "/courses/gaps/")
+        self.shoot(page, "gap-report")
+        page.goto(self.base_url + "/recognition/leaderboard/?scope=company&period=year")
+        page.locator(".chart svg").first.wait_for()
+        self.shoot(page, "leaderboard")
         page.context.close()
+
+        # A learner on a phone: courses, progress, rewards, badges.
+        page = self.session(PHONE, login="JF0007")
+        for path, name in (("/courses/", "catalog-phone"), ("/courses/progress/", "progress-phone"),
+                           ("/rewards/", "store-phone"), ("/recognition/badges/", "badges-phone")):
+            page.goto(self.base_url + path)
+            self.shoot(page, name)
+        page.goto(self.base_url + "/exams/")
+        page.locator("a[href*='/start/'], form[action*='/start/'] button").first.wait_for()
+        self.shoot(page, "quizzes-phone")
+        page.context.close()
+
 
 
 def main(argv: list[str] | None = None) -> int:

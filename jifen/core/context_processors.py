@@ -4,15 +4,35 @@ from django.utils.translation import gettext_lazy as _
 
 from jifen.org.permissions import Perm, get_access
 
-# (url name, label, icon, permission (or a tuple: any of them) or None for everyone signed in)
+LEARNER = "learner"  # a page about one's own learning: for everyone with a person record
+
+# (url name, label, icon, permission (or a tuple: any of them), LEARNER, or None for everyone signed in)
 NAVIGATION = [
     ("core:home", _("Home"), "home", None),
     ("ledger:my_points", _("My points"), "star", None),
-    ("rules:rules", _("Rules"), "book", None),
+    ("catalog:my_courses", _("My courses"), "book", LEARNER),
+    ("catalog:courses", _("Course catalogue"), "list", None),
+    ("study:my_progress", _("Online study"), "play", LEARNER),
+    ("exams:my_quizzes", _("Quizzes and exams"), "check", LEARNER),
+    ("work:my_homework", _("My homework"), "edit", LEARNER),
+    ("work:my_claims", _("Self-study claims"), "upload", LEARNER),
+    ("work:my_contributions", _("My contributions"), "share", LEARNER),
     ("rewards:store", _("Reward store"), "gift", None),
-    ("recognition:mine", _("My level"), "medal", None),
+    ("recognition:mine", _("My level"), "medal", LEARNER),
     ("recognition:leaderboard", _("Leaderboards"), "trophy", None),
+    ("rules:rules", _("Rules"), "book", None),
     ("accounts:profile", _("My profile"), "user", None),
+    ("attendance:sessions", _("My sessions"), "calendar", Perm.SESSIONS_RUN),
+    ("catalog:manage_courses", _("Manage courses"), "book", Perm.CATALOG_MANAGE),
+    ("catalog:sessions", _("Sessions"), "calendar", Perm.CATALOG_MANAGE),
+    ("catalog:requirements", _("Requirements"), "flag", Perm.CATALOG_MANAGE),
+    ("study:manage", _("Online lessons"), "play", Perm.CATALOG_MANAGE),
+    ("exams:bank", _("Question banks"), "check", Perm.CATALOG_MANAGE),
+    ("work:assignments", _("Homework to grade"), "edit", (Perm.SESSIONS_RUN, Perm.CATALOG_MANAGE)),
+    ("work:claims_review", _("Claims to review"), "upload", Perm.LEARNING_REVIEW),
+    ("work:contributions_review", _("Contributions to review"), "share", Perm.LEARNING_REVIEW),
+    ("integrity:cases", _("Box-ticking cases"), "flag", Perm.LEARNING_REVIEW),
+    ("catalog:gap_report", _("Credit gaps"), "chart", Perm.LEARNING_VIEW),
     ("org:people", _("People"), "people", Perm.PEOPLE_VIEW),
     ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),
     ("org:positions", _("Positions"), "badge", Perm.POSITIONS_VIEW),
@@ -28,12 +48,15 @@ NAVIGATION = [
 def _shown(access, perm) -> bool:
     if perm is None:
         return True
+    if perm == LEARNER:
+        return access.person_id is not None
     if isinstance(perm, tuple):
         return any(_shown(access, one) for one in perm)
     if perm == Perm.RECOGNITION_MANAGE:  # levels apply to everyone: a whole-organisation right
         return access.scope(perm).everything
     # Seeing people or entries is a list page only for those who see more than themselves.
-    return access.has(perm) and (perm not in (Perm.PEOPLE_VIEW, Perm.LEDGER_VIEW) or access.sees_others(perm))
+    return access.has(perm) and (perm not in (Perm.PEOPLE_VIEW, Perm.LEDGER_VIEW, Perm.LEARNING_VIEW)
+                                  or access.sees_others(perm))
 
 
 def shell(request):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from jifen.catalog.models import Course, CourseKind, Delivery
+from jifen.catalog.services import category_ensure
 from jifen.org.models import Person
 from jifen.rules.services import EventIn, record_events
 
@@ -24,7 +25,7 @@ def build_activity(*, now: dt.datetime | None = None, days: int = 90) -> int:
     now = now or timezone.now()
     for code, title, category, kind, delivery, credits, difficulty in COURSES:
         Course.objects.get_or_create(code=code, defaults={
-            "title": title, "category": category, "kind": kind, "delivery": delivery, "credits": credits,
+            "title": title, "category": category_ensure(path=category), "kind": kind, "delivery": delivery, "credits": credits,
             "hours": credits * 2, "difficulty": difficulty})
     rng = random.Random(20260301)  # noqa: S311 - demo data, the same every time
     people = list(Person.objects.filter(employee_no__startswith="JF").exclude(status=Person.Status.LEFT)

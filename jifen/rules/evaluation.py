@@ -57,6 +57,14 @@ def _score(data: dict, name: str) -> Decimal | None:
         return None
 
 
+def _category_matches(course: Course, wanted: list[str]) -> bool:
+    if not course.category_id:
+        return False
+    lineage = course.category.lineage
+    paths = {"/".join(lineage[: depth + 1]) for depth in range(len(lineage))}
+    return any(name in wanted for name in lineage) or any(path in wanted for path in paths)
+
+
 def conditions_match(version: RuleVersion, facts: Facts) -> bool:
     c = version.conditions or {}
     if version.active_from and facts.occurred_at < version.active_from:
@@ -64,10 +72,13 @@ def conditions_match(version: RuleVersion, facts: Facts) -> bool:
     if version.active_to and facts.occurred_at >= version.active_to:
         return False
     course = facts.course
-    for key, attribute in (("course_kinds", "kind"), ("course_categories", "category"),
-                           ("deliveries", "delivery"), ("course_codes", "code")):
+    for key, attribute in (("course_kinds", "kind"), ("deliveries", "delivery"), ("course_codes", "code")):
         if c.get(key) and (course is None or getattr(course, attribute) not in c[key]):
             return False
+    # A category matches the course's own category or any category above it (通用能力 covers 通用能力/安全);
+    # a condition may name a category by its name or its full path.
+    if c.get("course_categories") and (course is None or not _category_matches(course, c["course_categories"])):
+        return False
     if c.get("units") and not any(
         facts.unit_path == unit or facts.unit_path.startswith(unit + "/") for unit in c["units"]
     ):

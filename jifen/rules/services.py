@@ -84,7 +84,8 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
         row[1]: row for row in people_qs.filter(employee_no__any={e.person for e in events}).values_list(
             "pk", "employee_no", "status", "org_unit__name_path", "position__code")
     }
-    courses = {c.code: c for c in Course.objects.filter(code__in={e.course for e in events if e.course})}
+    courses = {c.code: c for c in Course.objects.filter(code__in={e.course for e in events if e.course})
+               .select_related("category")}
     results: list[IntakeResult] = []
     accepted: list[tuple[int, Facts, EventIn]] = []
     seen: set[str] = set()

@@ -81,7 +81,7 @@ def simulate(*, versions: list[RuleVersion], start: dt.datetime, end: dt.datetim
     result = SimulationResult(start=start, end=end)
     events = (
         Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-        .select_related("person__org_unit", "person__position", "course")
+        .select_related("person__org_unit", "person__position", "course__category")
         .order_by("occurred_at", "pk")
     )
     history = InMemoryHistory()

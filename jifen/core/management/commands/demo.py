@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from jifen.catalog.demo import build_demo as build_catalog
+from jifen.learning.attendance.demo import build_demo as build_attendance
+from jifen.learning.integrity.demo import build_demo as build_integrity
+from jifen.learning.study.demo import build_demo as build_study
+from jifen.learning.work.demo import build_demo as build_work
 from jifen.org.demo import DEMO_PASSWORD, build_demo
 from jifen.org.models import Person
 from jifen.rewards.demo import build_demo as build_rewards
@@ -25,7 +30,14 @@ class Command(BaseCommand):
             return
         logins = build_demo(password=password, people=people)
         if not no_activity:
+            # Each step goes through the real services and is idempotent; later steps use earlier ones'
+            # courses and sessions, and points earned by then (the rewards are paid with them).
+            build_catalog()
             build_activity()
+            build_attendance()
+            build_study()  # with the exams' question bank and quizzes
+            build_work()  # homework, self-study claims, contributions
+            build_integrity()  # box-ticking cases
             build_rewards()
         self.stdout.write(_("Demo logins (password: %(password)s):") % {"password": password})
         for login in logins:

@@ -1,0 +1,82 @@
+"""The course category tree, and rules that name a category matching every course below it."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from jifen.catalog import services
+from jifen.catalog.models import Category
+from jifen.catalog.tests.factories import course
+from jifen.core.errors import ApplicationError
+from jifen.rules.evaluation import Facts, conditions_match
+from jifen.rules.models import RuleVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_category_knows_its_whole_lineage():
+    safety = services.category_ensure(path="通用能力/安全")
+    assert safety.lineage == ["通用能力", "安全"]
+    assert safety.parent.name_path == "通用能力"
+
+
+def test_renaming_a_category_renames_everything_under_it():
+    top = services.category_ensure(path="通用能力")
+    services.category_ensure(path="通用能力/安全/消防")
+    services.category_update(category=top, name="通用素质", parent=None)
+    assert set(Category.objects.values_list("name_path", flat=True)) == {"通用素质", "通用素质/安全", "通用素质/安全/消防"}
+
+
+def test_a_category_cannot_move_under_itself():
+    top = services.category_ensure(path="通用能力")
+    below = services.category_ensure(path="通用能力/安全")
+    with pytest.raises(ApplicationError):
+        services.category_update(category=top, name="通用能力", parent=below)
+
+
+def test_a_category_with_courses_cannot_be_deleted():
+    top = services.category_ensure(path="专业技能")
+    course(category=top)
+    with pytest.raises(ApplicationError):
+        services.category_delete(category=top)
+
+
+def _facts(course_obj):
+    return Facts(key="k", type="course.completed", person_id=1, unit_path="总部", position_code="",
+                 course=course_obj, occurred_at=timezone.now(), data={})
+
+
+@pytest.mark.parametrize(("wanted", "matches"), [
+    (["通用能力"], True), (["安全"], True), (["通用能力/安全"], True), (["专业技能"], False),
+])
+def test_a_rule_for_a_category_covers_its_subcategories(wanted, matches):
+    fire = course(category=services.category_ensure(path="通用能力/安全"))
+    version = RuleVersion(conditions={"course_categories": wanted})
+    assert conditions_match(version, _facts(fire)) is matches
+
+
+def test_a_rule_for_a_category_does_not_match_a_course_without_one():
+    version = RuleVersion(conditions={"course_categories": ["通用能力"]})
+    assert conditions_match(version, _facts(course())) is False
+
+
+def test_course_materials_accept_documents_and_refuse_other_files(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    c = course()
+    material = services.material_add(course=c, title="讲义", file=SimpleUploadedFile("讲义.pdf", b"%PDF-1.4"))
+    assert material.file.name.endswith(".pdf")
+    with pytest.raises(ValidationError):
+        services.material_add(course=c, title="脚本", file=SimpleUploadedFile("run.exe", b"MZ"))
+    with pytest.raises(ValidationError):
+        services.material_add(course=c, title="空", file=SimpleUploadedFile("empty.pdf", b""))
+
+
+def test_assignments_name_exactly_one_target(org):
+    with pytest.raises(ApplicationError):
+        services.assignment_create(course=course(), due_on=dt.date(2026, 12, 31))
+    with pytest.raises(ApplicationError):
+        services.assignment_create(course=course(), due_on=dt.date(2026, 12, 31), org_unit=org.rnd,
+                                   position=org.engineer)
