@@ -51,6 +51,9 @@ class Reward(models.Model):
                                    related_name="+", help_text=_("Empty: everyone. A unit includes its subunits."))
     positions = models.ManyToManyField("org.Position", verbose_name=_("only for these positions"), blank=True,
                                        related_name="+", help_text=_("Empty: every position."))
+    min_level = models.ForeignKey("recognition.Level", verbose_name=_("minimum level"), on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+",
+                                  help_text=_("Empty: any level. Levels come from points earned, not spent."))
     active_from = models.DateTimeField(_("available from"), null=True, blank=True)
     active_to = models.DateTimeField(_("available until"), null=True, blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)

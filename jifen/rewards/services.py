@@ -67,6 +67,13 @@ def eligibility_problem(reward: Reward, person: Person, now: dt.datetime) -> str
     positions = list(reward.positions.all())
     if positions and person.position_id not in {p.pk for p in positions}:
         return _("This reward is only for some positions, and yours is not one of them.")
+    if reward.min_level_id is not None:
+        from jifen.recognition.selectors import level_of
+
+        progress = level_of(person=person, now=now)
+        if progress.earned < reward.min_level.min_points:
+            return _("This reward needs the level %(level)s: %(points)s more points earned.") % {
+                "level": reward.min_level.name, "points": reward.min_level.min_points - progress.earned}
     return None
 
 

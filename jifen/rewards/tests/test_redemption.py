@@ -225,3 +225,18 @@ def test_the_same_order_key_from_eight_requests_orders_once(org):
     assert sum(r.created for r in results) == 1 and len({r.redemption.pk for r in results}) == 1
     reward.refresh_from_db()
     assert reward.stock == 9 and balance(person) == D("450.00")
+
+
+def test_a_reward_for_a_minimum_level_waits_until_the_level_is_earned(learner):
+    """Levels come from points earned: spending on an order never takes a reached level away."""
+    from jifen.recognition.models import Level
+
+    expert = Level.objects.get(min_points=D(300))
+    reward = book(price=10)
+    reward.min_level = expert
+    reward.save()
+    with pytest.raises(OrderRefused) as refused:
+        services.redeem(reward=reward, person=learner, key="o1", now=NOW)
+    assert refused.value.code == "not_eligible"
+    give(learner, 200, key="more")  # 120 + 200 = 320 earned this year
+    assert services.redeem(reward=reward, person=learner, key="o1", now=NOW).created
