@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -144,6 +146,8 @@ class Badge(models.Model):
 
 
 class BadgeAward(models.Model):
+    uid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False,
+                           help_text=_("Names the Open Badges assertion; not guessable."))
     badge = models.ForeignKey(Badge, verbose_name=_("badge"), on_delete=models.PROTECT, related_name="awards")
     person = models.ForeignKey("org.Person", verbose_name=_("person"), on_delete=models.PROTECT,
                                related_name="badges")

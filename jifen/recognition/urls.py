@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jifen.recognition import views
+from jifen.recognition import openbadges, views
 
 app_name = "recognition"
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("certificates/", views.my_certificates, name="certificates"),
     path("certificates/<int:pk>.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("certificates/<int:pk>/consent/", views.certificate_consent, name="certificate_consent"),
+    # Open Badges 2.0 (hosted verification): public JSON-LD
+    path("ob/issuer.json", openbadges.issuer, name="ob_issuer"),
+    path("ob/badges/<slug:code>.json", openbadges.badge_class, name="ob_badge"),
+    path("ob/assertions/<uuid:uid>.json", openbadges.badge_assertion, name="ob_assertion"),
+    path("ob/certificates/<slug:key>.json", openbadges.certificate_class, name="ob_certificate_class"),
+    path("ob/certificate-assertions/<str:code>.json", openbadges.certificate_assertion, name="ob_certificate"),
     path("verify/", views.verify, name="verify_lookup"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]

@@ -2,6 +2,8 @@
 
 import django.db.models.deletion
 from django.conf import settings
+import uuid
+
 from django.db import migrations, models
 
 
@@ -40,6 +42,7 @@ class Migration(migrations.Migration):
             name='BadgeAward',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, help_text='Names the Open Badges assertion; not guessable.', unique=True, verbose_name='public id')),
                 ('awarded_at', models.DateTimeField(verbose_name='awarded at')),
                 ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
                 ('badge', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='recognition.badge', verbose_name='badge')),

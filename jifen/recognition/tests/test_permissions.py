@@ -30,7 +30,7 @@ from jifen.org.tests.test_permission_matrix import (
     scoped,
 )
 from jifen.recognition.certificates import new_code
-from jifen.recognition.models import BadgeAward, Certificate, Level, Preference, RecognitionSettings
+from jifen.recognition.models import Badge, BadgeAward, Certificate, Level, Preference, RecognitionSettings
 
 
 class CertificateWorld(World):
@@ -41,11 +41,16 @@ class CertificateWorld(World):
         owners = {"in": self.in_person, "out": self.out_person}
         owners.update({role: user.person for role, user in self.users.items()
                        if user is not None and hasattr(user, "person")})
+        level = Level.objects.order_by("min_points").last()
         self.certificates = {
-            key: Certificate.objects.create(person=person, kind="honour", title="学习新秀", key=f"w:{person.pk}",
-                                            code=new_code(), issued_at=timezone.now())
+            key: Certificate.objects.create(person=person, kind="honour", title=level.name, key=f"w:{person.pk}",
+                                            level=level, year=2026, code=new_code(), issued_at=timezone.now())
             for key, person in owners.items()
         }
+        self.in_person.email = "zheng@example.com"
+        self.in_person.save(update_fields=["email"])
+        self.award = BadgeAward.objects.create(badge=Badge.objects.get(code="first-course"), person=self.in_person,
+                                               awarded_at=timezone.now())
 
     def certificate(self, target: str) -> int:
         found = self.certificates.get(self.acting if target == "own" else target)
@@ -104,6 +109,14 @@ CASES: list[Case] = [
     Case("recognition:verify", "get", PUBLIC, lambda w, t: reverse("recognition:verify", args=[
         w.certificates["in"].code])),
     Case("recognition:verify_lookup", "get", PUBLIC, lambda w, t: reverse("recognition:verify_lookup")),
+    # Open Badges 2.0: public JSON-LD for verifiers anywhere
+    Case("recognition:ob_issuer", "get", PUBLIC, lambda w, t: reverse("recognition:ob_issuer")),
+    Case("recognition:ob_badge", "get", PUBLIC, lambda w, t: reverse("recognition:ob_badge", args=["first-course"])),
+    Case("recognition:ob_assertion", "get", PUBLIC, lambda w, t: reverse("recognition:ob_assertion", args=[w.award.uid])),
+    Case("recognition:ob_certificate_class", "get", PUBLIC, lambda w, t: reverse(
+        "recognition:ob_certificate_class", args=[f"honour-{w.certificates['in'].level_id}"])),
+    Case("recognition:ob_certificate", "get", PUBLIC, lambda w, t: reverse(
+        "recognition:ob_certificate", args=[w.certificates["in"].code])),
     Case("recognition:badges", "get", SIGNED_IN, lambda w, t: reverse("recognition:badges")),
     Case("recognition:badge_emblem", "get", SIGNED_IN,
          lambda w, t: reverse("recognition:badge_emblem", args=["first-course"])),
