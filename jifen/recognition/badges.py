@@ -55,6 +55,12 @@ def _earned(badge: Badge, person: Person, now: dt.datetime, cache: dict) -> bool
         return facts.filter(type__in=CONTRIBUTIONS).exists()
     if badge.criterion == BadgeCriterion.STREAK:
         return streak_weeks(person, now, badge.threshold) >= badge.threshold
+    if badge.criterion == BadgeCriterion.REQUIRED_ON_TIME:
+        from jifen.catalog.selectors import required_courses
+
+        lines = required_courses(person=person, now=now)
+        return bool(lines) and all(
+            line.done and timezone.localdate(line.completed_at) <= line.due_on for line in lines)
     if badge.criterion == BadgeCriterion.TOP10_MONTH:
         last_month = selectors.period_bounds("month", now)[0] - dt.timedelta(days=1)
         if "top10" not in cache:

@@ -23,6 +23,8 @@ DEFAULT_BADGES = [
      "#b7791f", "十", "", None),
     ("first-contribution", _("First contribution"), _("Shared knowledge for the first time."),
      "first_contribution", 1, "#6b46c1", "享", "", None),
+    ("required-on-time", _("Always on time"), _("Completed every required course by its due date."),
+     "required_on_time", 1, "#2c7a7b", "准", "", None),
     ("managers-pick", _("Manager's pick"), _("Singled out by their manager for applying what they learned."),
      "manual", 1, "#c53030", "赞", "manager", 2),
     ("classroom-star", _("Classroom star"), _("Singled out by a trainer for taking part in class."), "manual", 1,

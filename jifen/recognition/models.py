@@ -115,6 +115,7 @@ class BadgeCriterion(models.TextChoices):
     STREAK = "streak", _("Learning every week for a number of weeks")
     TOP10_MONTH = "top10_month", _("Top 10 of the company last month")
     FIRST_CONTRIBUTION = "first_contribution", _("First knowledge contribution")
+    REQUIRED_ON_TIME = "required_on_time", _("Every required course completed by its due date")
 
 
 class Badge(models.Model):

@@ -41,8 +41,10 @@ class RewardForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if units is not None:  # the units the editor may see: a subtree admin names only theirs
+            self.fields["units"].queryset = units.filter(archived_at__isnull=True).order_by("path")
         self.fields["units"].label_from_instance = lambda unit: unit.name_path
         if self.instance.pk:
             self.fields["code"].disabled = True  # orders and API clients refer to it

@@ -133,7 +133,8 @@ def manage(request):
 @require_perm(Perm.REWARDS_MANAGE)
 def reward_form(request, code: str | None = None):
     instance = get_object_or_404(Reward, code=code) if code else None
-    form = RewardForm(request.POST or None, request.FILES or None, instance=instance)
+    form = RewardForm(request.POST or None, request.FILES or None, instance=instance,
+                      units=get_access(request).units(Perm.REWARDS_MANAGE))
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         messages.success(request, _("Reward “%(name)s” saved.") % {"name": saved.name})

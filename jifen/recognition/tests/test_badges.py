@@ -68,6 +68,32 @@ def test_absences_do_not_count_toward_a_streak(learner):
     assert badges.streak_weeks(learner, timezone.now(), 4) == 0
 
 
+def test_every_required_course_done_by_its_due_date_earns_always_on_time(org, learner):
+    from jifen.catalog.models import CourseAssignment
+
+    today = timezone.localdate()
+    for code, due in (("SAFE-01", 5), ("COMP-02", 10)):
+        course = Course.objects.create(code=code, title=code, kind="required")
+        CourseAssignment.objects.create(course=course, person=learner, due_on=today + dt.timedelta(days=due))
+    fact(learner, "course.completed", "c1", course="SAFE-01")
+    badges.award_due(person=learner)
+    assert "required-on-time" not in held(learner)  # one still open
+    fact(learner, "course.completed", "c2", course="COMP-02")
+    badges.award_due(person=learner)
+    assert "required-on-time" in held(learner)
+
+
+def test_a_required_course_done_late_never_earns_always_on_time(org, learner):
+    from jifen.catalog.models import CourseAssignment
+
+    course = Course.objects.create(code="SAFE-01", title="安全生产", kind="required")
+    CourseAssignment.objects.create(course=course, person=learner,
+                                    due_on=timezone.localdate() - dt.timedelta(days=3))
+    fact(learner, "course.completed", "c1", course="SAFE-01")  # yesterday: two days late
+    badges.award_due(person=learner)
+    assert "required-on-time" not in held(learner)
+
+
 def test_a_first_contribution_earns_its_badge(learner):
     fact(learner, "contribution.sharing", "s1")
     badges.award_due(person=learner)
