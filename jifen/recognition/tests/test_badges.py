@@ -154,3 +154,14 @@ def test_api_badges_and_grants(client, org, manager):
     assert [b["badge"] for b in listed] == ["managers-pick"]
     assert client.post("/api/v1/badges/classroom-star/grants", data={"employee_no": "E0200", "reason": "好"},
                        content_type="application/json").status_code == 403
+
+
+def test_the_badges_command_awards_what_everyone_has_earned(learner):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    fact(learner, "contribution.sharing", "s1")
+    out = StringIO()
+    call_command("badges", stdout=out)
+    assert "first-contribution" in held(learner) and "1" in out.getvalue()

@@ -107,3 +107,14 @@ def test_someone_elses_certificate_is_not_found(client, org, learner, course):
 def test_the_qr_code_points_at_the_verification_page(learner, course):
     uri = certificates.qr_data_uri("https://jifen.example/recognition/verify/ABCD-EFGH-JKLM/")
     assert uri.startswith("data:image/svg+xml;base64,")
+
+
+def test_the_certificates_command_issues_what_is_due(learner, course):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    complete(learner, course)
+    out = StringIO()
+    call_command("certificates", stdout=out)
+    assert Certificate.objects.filter(person=learner, kind=CertificateKind.COURSE).count() == 1
