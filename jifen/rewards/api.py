@@ -71,14 +71,11 @@ class RedemptionOut(Schema):
 
 
 def _note(request) -> str:
+    """The optional note of a decision: a JSON body ``{"note": "…"}``, a form field, or nothing at all."""
     if request.content_type != "application/json":
-        note = request.POST.get("note", "")  # a form post, or no body at all
-    elif not request.body:
+        return request.POST.get("note", "")[: services.NOTE_MAX]
+    if not request.body:
         return ""
-    else:
-        note = None
-    if note is not None:
-        return note[: services.NOTE_MAX]
     try:
         body = json.loads(request.body)
     except ValueError as error:
