@@ -67,10 +67,16 @@ def expiring_soon(*, person: Person, now: dt.datetime, days: int = 30) -> QueryS
     ).order_by("expires_at")
 
 
+def points_balance(*, person: Person) -> Decimal:
+    """The points a person can spend now: one indexed read of their account's cached balance."""
+    points = Account.objects.filter(person=person, currency=Currency.POINTS).values_list("balance", flat=True).first()
+    return points if points is not None else ZERO
+
+
 def balances(*, person: Person, now: dt.datetime | None = None, year: int | None = None) -> Balances:
     now = now or timezone.now()
     year = year or timezone.localtime(now).year
-    points = Account.objects.filter(person=person, currency=Currency.POINTS).values_list("balance", flat=True).first()
+    points = points_balance(person=person)
     expiring = expiring_soon(person=person, now=now).aggregate(total=Sum("remaining"))["total"] or ZERO
     start, end = year_bounds(year)
     sums = Entry.objects.filter(
@@ -82,7 +88,7 @@ def balances(*, person: Person, now: dt.datetime | None = None, year: int | None
     required, elective = sums["required"] or ZERO, sums["elective"] or ZERO
     target = person.position.annual_credit_target if person.position_id else ZERO
     return Balances(
-        points=points or ZERO,
+        points=points,
         points_expiring_30d=expiring,
         credits=CreditProgress(year=year, earned=required + elective, required=required, elective=elective,
                                target=Decimal(target)),

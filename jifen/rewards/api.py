@@ -164,7 +164,4 @@ def redemption_action(request, redemption_id: int, action: Literal["approve", "f
     access.require(Perm.REWARDS_MANAGE)
     people = access.people(Perm.REWARDS_MANAGE)
     order = get_object_or_404(Redemption.objects.filter(person__in=people.values("pk")), pk=redemption_id)
-    if action == "approve":
-        return services.approve(redemption=order, by=request.user, people=people)
-    return {"fulfil": services.fulfil, "reject": services.reject, "cancel": services.cancel}[action](
-        redemption=order, by=request.user, note=note, people=people)
+    return services.decide(redemption=order, action=action, by=request.user, note=note, people=people)

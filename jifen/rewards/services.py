@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, Sum
@@ -25,11 +24,11 @@ from django.utils.translation import gettext as _
 from jifen.core.errors import ApplicationError
 from jifen.ledger import services as ledger
 from jifen.ledger.engine import InsufficientBalance, money
-from jifen.ledger.models import Currency
 from jifen.org.models import Person
 from jifen.rewards.models import OPEN_STATUSES, LimitPeriod, Redemption, RedemptionStatus, Reward
 
 MAX_QUANTITY = 100
+ACTIONS = ("approve", "fulfil", "reject", "cancel")
 NOTE_MAX = 500
 
 
@@ -193,6 +192,17 @@ def fulfil(*, redemption: Redemption, by, note: str = "", people: QuerySet[Perso
     return locked
 
 
+def decide(*, redemption: Redemption, action: str, by, note: str = "", people: QuerySet[Person] | None = None,
+           now: dt.datetime | None = None) -> Redemption:
+    """Move an order on: ``approve``, ``fulfil``, ``reject`` (with a note) or ``cancel``."""
+    if action == "approve":
+        return approve(redemption=redemption, by=by, people=people, now=now)
+    moves = {"fulfil": fulfil, "reject": reject, "cancel": cancel}
+    if action not in moves:
+        raise ApplicationError(_("Unknown action."), field="action")
+    return moves[action](redemption=redemption, by=by, note=note, people=people, now=now)
+
+
 def _give_back(locked: Redemption, *, status: str, by, note: str, reason: str, now: dt.datetime) -> Redemption:
     if locked.reward.stock is not None:
         Reward.objects.filter(pk=locked.reward_id).update(stock=F("stock") + locked.quantity)
@@ -234,13 +244,6 @@ def cancel(*, redemption: Redemption, by, note: str = "", people: QuerySet[Perso
     return _give_back(locked, status=RedemptionStatus.CANCELLED, by=by, note=note,
                       reason=_("Order cancelled, points refunded: %(name)s") % {"name": locked.reward.name},
                       now=now or timezone.now())
-
-
-def points_balance(person: Person) -> Decimal:
-    from jifen.ledger.models import Account
-
-    account = Account.objects.filter(person=person, currency=Currency.POINTS).first()
-    return account.balance if account else Decimal("0.00")
 
 
 def visible_to(reward_qs: QuerySet[Reward], person: Person | None, now: dt.datetime) -> QuerySet[Reward]:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from jifen.core.errors import ApplicationError
 from jifen.core.forms import apply_error
+from jifen.ledger.selectors import points_balance
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access, require_perm
 from jifen.rewards import selectors, services
@@ -43,7 +44,7 @@ def store(request):
     page = Paginator(rewards.order_by("price", "code"), PAGE_SIZE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "rewards/store.html", {
         "page": page, "categories": RewardCategory.choices, "category": category, "person": person,
-        "balance": services.points_balance(person) if person else None,
+        "balance": points_balance(person=person) if person else None,
         "manage": get_access(request).has(Perm.REWARDS_MANAGE),
     })
 
@@ -78,7 +79,7 @@ def reward(request, code: str):
                 return redirect("rewards:my_orders")
     return TemplateResponse(request, "rewards/reward.html", {
         "reward": found, "form": form, "person": person,
-        "balance": services.points_balance(person) if person else None,
+        "balance": points_balance(person=person) if person else None,
         "problem": services.eligibility_problem(found, person, timezone.now()) if person else None,
     })
 
@@ -162,22 +163,18 @@ def order(request, pk: int):
     return TemplateResponse(request, "rewards/order.html", {"order": found, "form": DecisionForm()})
 
 
-ACTIONS = {"approve": services.approve, "fulfil": services.fulfil, "reject": services.reject,
-           "cancel": services.cancel}
-
-
 @require_perm(Perm.REWARDS_MANAGE)
 @require_POST
 def order_action(request, pk: int, action: str):
     access = get_access(request)
     found = get_object_or_404(selectors.orders_in_scope(access=access), pk=pk)
-    if action not in ACTIONS:
+    if action not in services.ACTIONS:
         raise Http404
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    kwargs = {"note": note} if action != "approve" else {}
     try:
-        ACTIONS[action](redemption=found, by=request.user, people=access.people(Perm.REWARDS_MANAGE), **kwargs)
+        services.decide(redemption=found, action=action, by=request.user, note=note,
+                        people=access.people(Perm.REWARDS_MANAGE))
     except ApplicationError as error:
         apply_error(form, error)
         return TemplateResponse(request, "rewards/order.html", {"order": found, "form": form})

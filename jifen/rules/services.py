@@ -178,7 +178,6 @@ def _post_fresh(fresh, results, *, source: str, actor, now: dt.datetime) -> None
     event_ids = _write_events(fresh, outcomes, source=source, actor=actor, now=now)
     event_type_id = ContentType.objects.get_for_model(Event).pk
     actor_id = getattr(actor, "pk", None)
-    expiries: dict[tuple, dt.datetime | None] = {}
     requests, owners = [], []
     for (index, facts, _item), event_id, found in zip(fresh, event_ids, outcomes, strict=True):
         results[index].status = "posted"
@@ -186,13 +185,9 @@ def _post_fresh(fresh, results, *, source: str, actor, now: dt.datetime) -> None
             version = outcome.version
             expires = None
             if outcome.amount > 0:
-                policy = ((version.expiry_policy, version.expiry_months) if version.expiry_policy
-                          else policies.get(version.currency))
-                if policy is not None:
-                    cache_key = (policy, facts.occurred_at)
-                    if cache_key not in expiries:
-                        expiries[cache_key] = policy_expiry(*policy, facts.occurred_at)
-                    expires = expiries[cache_key]
+                expires = (policy_expiry(version.expiry_policy, version.expiry_months, facts.occurred_at)
+                           if version.expiry_policy
+                           else ledger.default_expiry(version.currency, facts.occurred_at, policies))
             posting = Posting(
                 kind=EntryKind.AWARD if outcome.amount > 0 else EntryKind.PENALTY, amount=outcome.amount,
                 key=f"{facts.key}/{version.rule.code}", occurred_at=facts.occurred_at, reason=outcome.reason,
