@@ -382,3 +382,54 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal {self.pk} on entry {self.entry_id} ({self.status})"
+
+
+class Period(models.TextChoices):
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+    SEASON = "season", _("Season")
+    YEAR = "year", _("Year")
+
+
+class Standing(models.Model):
+    """Points a person earned in one calendar period (the week from Monday, the month, the quarter, the
+    year; local time): what awards, penalties and adjustments, and reversals of those, add up to.
+    Spending and expiry never lower it.
+
+    Written by the ledger service in the same transaction as the entries (``standings.record``), so a
+    leaderboard reads one indexed row per person instead of summing millions of entries, and is never
+    behind the ledger. ``jifen verify`` recomputes every row from the entries.
+
+    The person's unit, position, hire date and whether they left are copied in (kept in step whenever a
+    person is saved or imported), so that a unit's, a position's or the new hires' board is one index
+    range too. They are copies for ranking only; the person record stays the truth."""
+
+    period = models.CharField(_("period"), max_length=6, choices=Period.choices)
+    start = models.DateField(_("starts on"))
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
+    points = models.DecimalField(_("points earned"), max_digits=14, decimal_places=2, default=0)
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                                 db_index=False)
+    position = models.ForeignKey("org.Position", on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+", db_index=False, null=True)
+    hire_date = models.DateField(null=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("standing")
+        verbose_name_plural = _("standings")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "start", "person"], name="ledger_standing_once"),
+        ]
+        indexes = [
+            # The whole company's board, and counting those ahead of someone.
+            models.Index(fields=["period", "start", "active", "-points", "person"], name="ledger_standing_board"),
+            models.Index(fields=["period", "start", "active", "org_unit", "-points"], name="ledger_standing_unit"),
+            models.Index(fields=["period", "start", "active", "position", "-points"],
+                         name="ledger_standing_position"),
+            models.Index(fields=["period", "start", "active", "hire_date"], name="ledger_standing_hired"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.period} {self.start}: {self.points}"

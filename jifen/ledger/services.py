@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from jifen.core.db import allocate_ids, copy_rows, update_rows
 from jifen.core.errors import ApplicationError
-from jifen.ledger import engine
+from jifen.ledger import engine, standings
 from jifen.ledger.engine import AccountState, LotState, Posting, money
 from jifen.ledger.expiry import expires_at as policy_expiry
 from jifen.ledger.models import (
@@ -246,6 +246,9 @@ def post_many(requests: list[Request], *, now: dt.datetime | None = None, bulk: 
         slots.append((key, len(planned) - 1))
     use_copy = bulk and len(planned) >= 200 and connections[router.db_for_write(Entry)].vendor == "postgresql"
     written = (_persist_copy if use_copy else _persist)(planned, states) if planned else []
+    if planned:
+        standings.record(planned, {pk: state.currency for pk, state in states.items()},
+                         {pk: person_id for (person_id, _c), pk in account_ids.items()})
     results = []
     for key, index in slots:
         if index is None:

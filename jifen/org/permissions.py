@@ -42,6 +42,10 @@ class Perm(StrEnum):
     LEARNING_REVIEW = "learning.review"  # self-study claims, contributions, box-ticking cases (in scope)
     REWARDS_MANAGE = "rewards.manage"  # the catalogue and stock; orders of people in scope
     RECOGNITION_MANAGE = "recognition.manage"  # levels and leaderboard settings
+    # Post-training follow-up (tracking).
+    TRACKING_MANAGE = "tracking.manage"  # plans, templates, instruments, reports, improvement actions (in scope)
+    TRACKING_FOLLOW = "tracking.follow"  # evaluate and observe people in scope, see their follow-up
+    TRACKING_VIEW = "tracking.view"  # read follow-up results, department KPIs and the annual archive (in scope)
     ADMIN_SITE = "admin.site"
 
 
@@ -52,13 +56,16 @@ _LEDGER_ADMIN = {Perm.LEDGER_VIEW, Perm.EVENTS_RECORD, Perm.RULES_MANAGE, Perm.L
 _LEARNING_ADMIN = {Perm.CATALOG_MANAGE, Perm.SESSIONS_RUN, Perm.LEARNING_VIEW, Perm.LEARNING_REVIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.MANAGER: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEARNING_VIEW}),
+    Role.MANAGER: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEARNING_VIEW, Perm.TRACKING_FOLLOW,
+                                         Perm.TRACKING_VIEW}),
     # A trainer runs the sessions they are the trainer of (checked per session), over any scope.
     Role.TRAINER: frozenset(_READ_ORG | {Perm.SESSIONS_RUN}),
     Role.TRAINING_ADMIN: frozenset(_READ_ORG | _MANAGE_ORG | _LEDGER_ADMIN | _LEARNING_ADMIN
-                                 | {Perm.REWARDS_MANAGE, Perm.RECOGNITION_MANAGE}),
+                                 | {Perm.REWARDS_MANAGE, Perm.RECOGNITION_MANAGE, Perm.TRACKING_MANAGE,
+                                    Perm.TRACKING_FOLLOW, Perm.TRACKING_VIEW}),
     # The checker of maker-checker: approves what training admins propose, proposes nothing.
-    Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEDGER_APPROVE, Perm.LEARNING_VIEW}),
+    Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEDGER_APPROVE, Perm.LEARNING_VIEW,
+                                            Perm.TRACKING_VIEW}),
     Role.SYSTEM_ADMIN: frozenset(Perm),
 }
 # What every person may do about themselves: see their record and their points and credits.

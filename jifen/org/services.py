@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jifen.core.db import update_in_bulk
 from jifen.core.errors import ApplicationError
 from jifen.org.models import UNIT_PATH_SEPARATOR, OrgUnit, Person, Position, Role, RoleAssignment
+from jifen.org.signals import people_changed
 
 User = get_user_model()
 
@@ -852,6 +853,8 @@ def people_save_bulk(drafts: Sequence[PersonDraft], snapshot: OrgSnapshot) -> Pe
             fields.append("user")
         to_update.append((person, fields))
     _bulk_update_grouped(Person, to_update)
+    if to_update:
+        people_changed.send(sender=Person, person_ids=[person.pk for person, _fields in to_update])
     return result
 
 

@@ -3,6 +3,10 @@
 "Earned" points are what awards, penalties and adjustments (and reversals of those) add up to in a window.
 Spending, refunds and expiry are left out, so redeeming a reward or letting points lapse never lowers a
 level or a rank; a penalty does, as it should.
+
+Boards read the ledger's standings (points earned per person per calendar period, written with the
+entries in one transaction): the top of a board is the first rows of an index, and a rank is a count
+of the people ahead. Levels over a rolling window sum one person's entries.
 """
 
 from __future__ import annotations
@@ -11,48 +15,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jifen.ledger.expiry import add_months
-from jifen.ledger.models import Currency, Entry, EntryKind
+from jifen.ledger.models import Standing
+from jifen.ledger.standings import PERIODS, earned_total, period_bounds
 from jifen.org.models import OrgUnit, Person, Position
 from jifen.recognition.models import Level, LevelWindow, Preference, RecognitionSettings
 
-EARNED_KINDS = [EntryKind.AWARD, EntryKind.PENALTY, EntryKind.ADJUSTMENT]
-PERIODS = ("week", "month", "season", "year")
+__all__ = ["PERIODS", "BadScope", "Board", "leaderboard", "level_of", "period_bounds", "rank_of"]
+
 BOARD_SIZE = 50
 NEIGHBOURS = 2
 ZERO = Decimal("0.00")
-
-
-def earned_entries(start: dt.datetime | None, end: dt.datetime) -> QuerySet[Entry]:
-    entries = Entry.objects.filter(account__currency=Currency.POINTS, occurred_at__lt=end).filter(
-        Q(kind__in=EARNED_KINDS) | Q(kind=EntryKind.REVERSAL, reverses__kind__in=EARNED_KINDS))
-    return entries.filter(occurred_at__gte=start) if start is not None else entries
-
-
-def period_bounds(period: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of the week (from Monday), month, season (quarter) or year containing ``now``, local time."""
-    local = timezone.localtime(now)
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "week":
-        start = day - dt.timedelta(days=day.weekday())
-        return start, start + dt.timedelta(days=7)
-    if period == "month":
-        start = day.replace(day=1)
-        months = 1
-    elif period == "season":
-        start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-        months = 3
-    elif period == "year":
-        start = day.replace(month=1, day=1)
-        months = 12
-    else:
-        raise ValueError(period)
-    end_day = add_months(start.date(), months)
-    return start, start.replace(year=end_day.year, month=end_day.month, day=1)
 
 
 def period_label(period: str) -> str:
@@ -97,7 +74,7 @@ def level_of(*, person: Person, now: dt.datetime | None = None) -> LevelProgress
     now = now or timezone.now()
     settings = RecognitionSettings.current()
     start, end = level_window(settings, now)
-    earned = earned_entries(start, end).filter(account__person=person).aggregate(t=Sum("amount"))["t"] or ZERO
+    earned = earned_total(person_id=person.pk, start=start, end=end)
     levels = list(Level.objects.all())
     reached = [level for level in levels if level.min_points <= earned]
     above = [level for level in levels if level.min_points > earned]
@@ -117,28 +94,31 @@ class Scope:
     key: str  # company | unit:<id> | position:<id> | newhire
     label: str
     people: QuerySet[Person]
+    standings: Q  # the same group, over the standings' copied attributes
 
 
 def scope_for(key: str, *, now: dt.datetime) -> Scope:
     active = Person.objects.exclude(status=Person.Status.LEFT)
     kind, _sep, value = (key or "company").partition(":")
     if kind == "company" and not value:
-        return Scope("company", _("Whole company"), active)
+        return Scope("company", _("Whole company"), active, Q())
     if kind == "newhire" and not value:
         months = RecognitionSettings.current().new_hire_months
         since = add_months(timezone.localtime(now).date(), -months)
         return Scope("newhire", _("New hires (joined in the last %(months)d months)") % {"months": months},
-                     active.filter(hire_date__gte=since))
+                     active.filter(hire_date__gte=since), Q(hire_date__gte=since))
     if kind in ("unit", "position") and value.isdigit():
         if kind == "unit":
             unit = OrgUnit.objects.filter(pk=int(value), archived_at__isnull=True).first()
             if unit is not None:
-                return Scope(f"unit:{unit.pk}", unit.name_path,
-                             active.filter(org_unit__in=OrgUnit.objects.filter(path__startswith=unit.path)))
+                units = list(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+                return Scope(f"unit:{unit.pk}", unit.name_path, active.filter(org_unit_id__any=units),
+                             Q(org_unit_id__any=units))
         else:
             position = Position.objects.filter(pk=int(value)).first()
             if position is not None:
-                return Scope(f"position:{position.pk}", position.name, active.filter(position=position))
+                return Scope(f"position:{position.pk}", position.name, active.filter(position=position),
+                             Q(position_id=position.pk))
     raise BadScope(_("Unknown leaderboard “%(scope)s”: use company, newhire, unit:<id> or position:<id>.")
                    % {"scope": key})
 
@@ -173,18 +153,50 @@ class Board:
         return self.group_size < self.min_group_size
 
 
-def _ranking(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[tuple[int, int, Decimal]]:
-    """(rank, person id, points) of everyone in the scope who earned more than nothing, best first;
-    equal points share a rank (1, 2, 2, 4)."""
-    totals = (earned_entries(start, end).filter(account__person__in=scope.people.values("pk"))
-              .values_list("account__person_id").annotate(points=Sum("amount")).filter(points__gt=0)
-              .order_by("-points", "account__person_id"))
-    ranked, previous, rank = [], None, 0
-    for position, (person_id, points) in enumerate(totals, start=1):
+def _ranked(scope: Scope, period: str, start: dt.datetime) -> QuerySet[Standing]:
+    """The standings of everyone in the group who earned more than nothing in the period."""
+    return Standing.objects.filter(scope.standings, period=period, start=timezone.localtime(start).date(),
+                                   active=True, points__gt=0)
+
+
+def _top(ranked: QuerySet[Standing], size: int) -> list[Row]:
+    """The first ``size`` rows, best first; equal points share a rank (1, 2, 2, 4)."""
+    rows, previous, rank = [], None, 0
+    top = ranked.order_by("-points", "person_id").values_list("person_id", "points")[:size] if size else []
+    for position, (person_id, points) in enumerate(top, start=1):
         if points != previous:
             rank, previous = position, points
-        ranked.append((rank, person_id, points))
-    return ranked
+        rows.append(Row(rank, person_id, points))
+    return rows
+
+
+def _around(ranked: QuerySet[Standing], viewer_id: int) -> tuple[Row | None, list[Row]]:
+    """The viewer's row and their neighbours, from counts over the index: a rank is one more than the
+    number of people with more points; nobody's rank needs the whole ranking in memory."""
+    mine = ranked.filter(person_id=viewer_id).values_list("points", flat=True).first()
+    if mine is None:
+        return None, []
+    ahead = ranked.filter(points__gt=mine).count()
+    above = list(ranked.filter(Q(points__gt=mine) | Q(points=mine, person_id__lt=viewer_id))
+                 .order_by("points", "-person_id").values_list("person_id", "points")[:NEIGHBOURS])[::-1]
+    below = list(ranked.filter(Q(points__lt=mine) | Q(points=mine, person_id__gt=viewer_id))
+                 .order_by("-points", "person_id").values_list("person_id", "points")[:NEIGHBOURS])
+    values = [points for _p, points in above + below]
+    counts = {}
+    if values:
+        counts = dict(ranked.filter(points__gt=min([*values, mine]), points__lte=max([*values, mine]))
+                      .values_list("points").annotate(n=Count("*")).values_list("points", "n"))
+
+    def rank_of_points(points: Decimal) -> int:
+        # people ahead of ``points`` = people ahead of mine, minus or plus those in between
+        if points >= mine:
+            return ahead + 1 - sum(n for value, n in counts.items() if mine < value <= points)
+        return ahead + 1 + sum(n for value, n in counts.items() if points < value <= mine)
+
+    me = Row(ahead + 1, viewer_id, mine)
+    around = [Row(rank_of_points(points), person_id, points) for person_id, points in above]
+    around += [me] + [Row(rank_of_points(points), person_id, points) for person_id, points in below]
+    return me, around
 
 
 def _describe(rows: list[Row], viewer_id: int | None) -> None:
@@ -211,13 +223,11 @@ def leaderboard(*, scope_key: str, period: str, viewer_id: int | None = None, no
                   min_group_size=settings.min_group_size)
     if board.too_small:
         return board
-    ranking = _ranking(scope, start, end)
-    board.ranked = len(ranking)
-    board.rows = [Row(rank, person_id, points) for rank, person_id, points in ranking[:size]]
-    index = next((i for i, (_r, person_id, _p) in enumerate(ranking) if person_id == viewer_id), None)
-    if index is not None:
-        board.mine = Row(*ranking[index])
-        board.neighbours = [Row(*item) for item in ranking[max(index - NEIGHBOURS, 0): index + NEIGHBOURS + 1]]
+    ranked = _ranked(scope, period, start)
+    board.ranked = ranked.count()
+    board.rows = _top(ranked, size)
+    if viewer_id is not None:
+        board.mine, board.neighbours = _around(ranked, viewer_id)
     _describe(board.rows + board.neighbours + ([board.mine] if board.mine else []), viewer_id)
     return board
 

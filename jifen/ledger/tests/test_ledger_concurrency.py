@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from jifen.ledger import services
-from jifen.ledger.engine import InsufficientBalance
-from jifen.ledger.models import Account, Currency, Entry, ExpiryPolicy
+from jifen.ledger import services, standings
+from jifen.ledger.engine import InsufficientBalance, Posting
+from jifen.ledger.models import Account, Currency, Entry, ExpiryPolicy, Standing
 from jifen.ledger.verify import verify_all
 
 pytestmark = [
@@ -49,6 +49,21 @@ def test_the_same_event_sent_by_eight_systems_at_once_posts_once(org):
     assert sum(r.created for r in results) == 1
     assert Entry.objects.count() == 1
     assert Account.objects.get(person=person).balance == Decimal("5.00")
+    assert standings.problems() == []
+
+
+def test_many_awards_to_the_same_people_at_once_add_up_on_the_leaderboard(org):
+    """Twelve writers award points to the same three people in the same new month: every award lands in
+    the standings exactly once (the first one of each person and period creates the row, the rest add)."""
+    people = [org.person() for _ in range(3)]
+    results = run_together(12, lambda i: services.post_many([
+        services.Request(person.pk, Currency.POINTS, Posting(
+            kind="award", amount=Decimal(i + 1), key=f"race-{i}-{person.pk}", occurred_at=NOW, reason="出勤"))
+        for person in (people if i % 2 else people[::-1])], now=NOW))
+    assert all(not isinstance(r, Exception) for r in results), results
+    expected = Decimal(sum(range(1, 13)))
+    assert set(Standing.objects.filter(period="month").values_list("points", flat=True)) == {expected}
+    assert standings.problems() == [] and [str(p) for p in verify_all()] == []
 
 
 def test_concurrent_spends_never_overdraw(org):
@@ -60,7 +75,7 @@ def test_concurrent_spends_never_overdraw(org):
     refused = [r for r in results if isinstance(r, InsufficientBalance)]
     assert len(succeeded) == 5 and len(refused) == 7
     assert Account.objects.get(person=person).balance == Decimal("0.00")
-    assert [str(p) for p in verify_all()] == []
+    assert [str(p) for p in verify_all()] == [] and standings.problems() == []
 
 
 def test_a_spend_racing_expiry_loses_nothing_and_counts_nothing_twice(org):

@@ -1,5 +1,5 @@
 """Property test: any sequence of awards, penalties, spends, expiry, reversals and replays keeps
-every ledger invariant after every step."""
+every ledger invariant after every step, the leaderboards' standings included."""
 
 import datetime as dt
 import os
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from jifen.core.errors import ApplicationError
-from jifen.ledger import services
+from jifen.ledger import services, standings
 from jifen.ledger.models import Account, Currency, Entry, ExpiryPolicy
 from jifen.ledger.verify import verify_all
 from jifen.org.tests.factories import OrgBuilder
@@ -74,7 +74,7 @@ class LedgerInvariantTests(TestCase):
             except ApplicationError:
                 after = Account.objects.filter(person=person).values_list("balance", flat=True).first()
                 assert after == before, "a refused posting changed the balance"
-            problems = [str(p) for p in verify_all()]
+            problems = [str(p) for p in verify_all()] + standings.problems()
             assert problems == [], problems
         account = Account.objects.filter(person=person, currency=Currency.POINTS).first()
         if account is not None:

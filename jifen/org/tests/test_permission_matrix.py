@@ -185,26 +185,30 @@ SEE_LEARNING = "see learning progress"
 REVIEW_LEARNING = "review claims, contributions and box-ticking cases"
 LEARN = "take part: enrol, check in, study, take quizzes, hand in work"  # needs a person record
 MANAGE_REWARDS = "manage the reward catalogue and handle orders"  # orders: of people in scope
+MANAGE_TRACKING = "run post-training follow-up: plans, templates, instruments, reports, actions"
+FOLLOW_UP = "evaluate and observe trained people"
+SEE_TRACKING = "see follow-up results, department KPIs and the archive"
 
 MAY: dict[str, dict[str, str]] = {
     "anonymous": {PUBLIC: ALL},
     "learner": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: SELF, SEE_POINTS: SELF, APPEAL: SELF, SEE_LEARNING: SELF,
                 LEARN: SELF},
     "manager": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: RND, SEE: RND, SEE_POINTS: RND, APPEAL: SELF,
-                SEE_LEARNING: RND, LEARN: SELF},
+                SEE_LEARNING: RND, LEARN: SELF, FOLLOW_UP: RND, SEE_TRACKING: RND},
     "trainer": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: SELF, APPEAL: SELF,
                 RUN_SESSIONS: ALL, SEE_LEARNING: SELF, LEARN: SELF},
     "training_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: RND, SEE: RND, MANAGE: RND, SEE_POINTS: RND,
                        RECORD_EVENTS: RND, SEE_ADJUSTMENTS: RND, PROPOSE: RND, REVIEW_APPEALS: RND, APPEAL: SELF,
                        MANAGE_CATALOG: RND, RUN_SESSIONS: RND, SEE_LEARNING: RND, REVIEW_LEARNING: RND, LEARN: SELF,
-                       MANAGE_REWARDS: RND},
+                       MANAGE_REWARDS: RND, MANAGE_TRACKING: RND, FOLLOW_UP: RND, SEE_TRACKING: RND},
     "hr_auditor": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: ALL, SEE_ADJUSTMENTS: ALL,
-                   APPROVE: ALL, APPEAL: SELF, SEE_LEARNING: ALL, LEARN: SELF},
+                   APPROVE: ALL, APPEAL: SELF, SEE_LEARNING: ALL, LEARN: SELF, SEE_TRACKING: ALL},
     # This system admin has no person record: no points of their own to appeal, no courses to take.
     "system_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, MANAGE: ALL, GRANT_ROLES: ALL,
                      SEE_POINTS: ALL, RECORD_EVENTS: ALL, SEE_ADJUSTMENTS: ALL, PROPOSE: ALL, APPROVE: ALL,
                      REVIEW_APPEALS: ALL, MANAGE_RULES: ALL, MANAGE_CATALOG: ALL, RUN_SESSIONS: ALL,
-                     SEE_LEARNING: ALL, REVIEW_LEARNING: ALL, MANAGE_REWARDS: ALL},
+                     SEE_LEARNING: ALL, REVIEW_LEARNING: ALL, MANAGE_REWARDS: ALL, MANAGE_TRACKING: ALL,
+                     FOLLOW_UP: ALL, SEE_TRACKING: ALL},
 }
 ROLES = list(MAY)
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from jifen.ledger import standings
 from jifen.ledger.models import Account, Entry
 from jifen.ledger.verify import adjustment_problems, duplicate_keys, verify_all
 
@@ -17,6 +18,9 @@ class Command(BaseCommand):
             problems += 1
             self.stderr.write(f"idempotency key {key!r} is used by {count} entries")
         for problem in adjustment_problems():
+            problems += 1
+            self.stderr.write(problem)
+        for problem in standings.problems():
             problems += 1
             self.stderr.write(problem)
         if problems:
