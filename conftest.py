@@ -22,6 +22,14 @@ def _plain_static_storage(settings):
     settings.LANGUAGE_CODE = "zh-hans"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (leaderboard head counts are cached)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def org(db) -> OrgBuilder:
     """A small organisation to build on: see OrgBuilder."""

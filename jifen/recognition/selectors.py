@@ -12,9 +12,11 @@ of the people ahead. Levels over a rolling window sum one person's entries.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -153,6 +155,16 @@ class Board:
         return self.group_size < self.min_group_size
 
 
+GROUP_SIZE_SECONDS = 300
+
+
+def group_size(scope: Scope) -> int:
+    """The group's head count, for the smallest-group rule. It changes with the roster, not with every
+    posting, and counting a whole company costs more than the rest of a board: it is kept five minutes."""
+    digest = hashlib.sha256(str(scope.people.query).encode()).hexdigest()[:32]  # the new hires' cut-off date too
+    return cache.get_or_set(f"jifen:board-group:{digest}", scope.people.count, GROUP_SIZE_SECONDS)
+
+
 def _ranked(scope: Scope, period: str, start: dt.datetime) -> QuerySet[Standing]:
     """The standings of everyone in the group who earned more than nothing in the period."""
     return Standing.objects.filter(scope.standings, period=period, start=timezone.localtime(start).date(),
@@ -170,17 +182,34 @@ def _top(ranked: QuerySet[Standing], size: int) -> list[Row]:
     return rows
 
 
-def _around(ranked: QuerySet[Standing], viewer_id: int) -> tuple[Row | None, list[Row]]:
-    """The viewer's row and their neighbours, from counts over the index: a rank is one more than the
-    number of people with more points; nobody's rank needs the whole ranking in memory."""
-    mine = ranked.filter(person_id=viewer_id).values_list("points", flat=True).first()
+def _counted(ranked: QuerySet[Standing], viewer_id: int | None) -> tuple[int, Decimal | None, int]:
+    """How many are ranked, the viewer's points (None when they are not on this board) and how many have
+    more: one pass over the group's index range."""
+    mine = None if viewer_id is None else ranked.filter(person_id=viewer_id).values_list("points", flat=True).first()
     if mine is None:
-        return None, []
-    ahead = ranked.filter(points__gt=mine).count()
-    above = list(ranked.filter(Q(points__gt=mine) | Q(points=mine, person_id__lt=viewer_id))
-                 .order_by("points", "-person_id").values_list("person_id", "points")[:NEIGHBOURS])[::-1]
-    below = list(ranked.filter(Q(points__lt=mine) | Q(points=mine, person_id__gt=viewer_id))
-                 .order_by("-points", "person_id").values_list("person_id", "points")[:NEIGHBOURS])
+        return ranked.count(), None, 0
+    # Counting columns of the index, not the id: the index alone answers it.
+    counts = ranked.aggregate(total=Count("*"), ahead=Count("points", filter=Q(points__gt=mine)))
+    return counts["total"], mine, counts["ahead"]
+
+
+def _around(ranked: QuerySet[Standing], viewer_id: int, mine: Decimal, ahead: int) -> tuple[Row, list[Row]]:
+    """The viewer's row and their neighbours. A rank is one more than the number of people with more
+    points, so nobody's rank needs the whole ranking in memory."""
+    # Those just above: first the ones with my points and a smaller number, then those with more points,
+    # each an index range (a single OR of the two would make the database read the whole board).
+    row = ("person_id", "points")
+    above = list(ranked.filter(points=mine, person_id__lt=viewer_id).order_by("-person_id").values_list(*row)
+                 [:NEIGHBOURS])
+    if len(above) < NEIGHBOURS:
+        above += ranked.filter(points__gt=mine).order_by("points", "-person_id").values_list(*row)[
+            :NEIGHBOURS - len(above)]
+    above.reverse()
+    below = list(ranked.filter(points=mine, person_id__gt=viewer_id).order_by("person_id").values_list(*row)
+                 [:NEIGHBOURS])
+    if len(below) < NEIGHBOURS:
+        below += ranked.filter(points__lt=mine).order_by("-points", "person_id").values_list(*row)[
+            :NEIGHBOURS - len(below)]
     values = [points for _p, points in above + below]
     counts = {}
     if values:
@@ -219,15 +248,15 @@ def leaderboard(*, scope_key: str, period: str, viewer_id: int | None = None, no
     scope = scope_for(scope_key, now=now)
     start, end = period_bounds(period, now)
     settings = RecognitionSettings.current()
-    board = Board(scope=scope, period=period, start=start, end=end, group_size=scope.people.count(),
+    board = Board(scope=scope, period=period, start=start, end=end, group_size=group_size(scope),
                   min_group_size=settings.min_group_size)
     if board.too_small:
         return board
     ranked = _ranked(scope, period, start)
-    board.ranked = ranked.count()
+    board.ranked, mine, ahead = _counted(ranked, viewer_id)
     board.rows = _top(ranked, size)
-    if viewer_id is not None:
-        board.mine, board.neighbours = _around(ranked, viewer_id)
+    if mine is not None:
+        board.mine, board.neighbours = _around(ranked, viewer_id, mine, ahead)
     _describe(board.rows + board.neighbours + ([board.mine] if board.mine else []), viewer_id)
     return board
 
