@@ -20,6 +20,8 @@ def _plain_static_storage(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LANGUAGE_CODE = "zh-hans"
+    # Boards count ranks again after every change (production waits up to 30 s while points keep arriving).
+    settings.JIFEN_BOARD_RANKS_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,6 +47,7 @@ from bench_org import (
 )
 
 ENTRIES = 10_000_000
+LOADED = Path(tempfile.gettempdir()) / "jifen-bench-boards.json"
 
 
 def load_entries(entries: int) -> dict:
@@ -102,6 +105,7 @@ def timed_each(fn, viewers: list, repeat: int, warmup: int = 10) -> list[float]:
 
 
 def run(repeat: int, org: dict) -> tuple[list[dict], dict]:
+    from django.core.cache import cache
     from django.utils import timezone
 
     from jifen.ledger.models import Standing
@@ -154,6 +158,9 @@ def run(repeat: int, org: dict) -> tuple[list[dict], dict]:
         (f"new-hire league ({len([1 for a in active if a[3] and a[3] >= since]):,} people), this season", new_hires,
          lambda v: selectors.leaderboard(scope_key="newhire", period="season", viewer_id=v, now=now),
          raw_board("season", season_start, "AND hire_date >= %s", [since])),
+        ("company board, this month, nothing cached: the first view after points changed", everyone,
+         lambda v: (cache.clear(), selectors.leaderboard(scope_key="company", period="month", viewer_id=v, now=now)),
+         raw_board("month", month_start)),
         ("my rank only (rank_of, company, this month)", everyone,
          lambda v: selectors.rank_of(person=people[v], scope_key="company", period="month", now=now),
          lambda v: raw(rank_sql.format(where=""), ["month", month_start, "month", month_start, v])),
@@ -190,6 +197,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=ENTRIES)
     parser.add_argument("--repeat", type=int, default=500)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--load-only", action="store_true", help="load the data and stop")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="measure the data an earlier --load-only left in jifen_bench")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -197,22 +207,34 @@ def main() -> None:
     setup_django(prepare_postgres(url, "zh", recreate=False))
     import django
 
-    from jifen.org.models import Person
+    from jifen.org.models import OrgUnit, Person
 
-    print("fresh schema …", flush=True)
-    fresh_schema()
-    print("loading the organisation …", flush=True)
-    org = load(100)
-    org["division_people"] = Person.objects.filter(org_unit__path__startswith=org["division"].path).count()
-    print(f"loading {args.entries:,} entries …", flush=True)
-    data = load_entries(args.entries)
+    if args.measure_only and LOADED.exists():
+        # The data of an earlier run (loading takes minutes and need not wait for a quiet machine).
+        org, data = json.loads(LOADED.read_text()), None
+        org["division"] = OrgUnit.objects.get(pk=org.pop("division_id"))
+        data = org.pop("data")
+    else:
+        print("fresh schema …", flush=True)
+        fresh_schema()
+        print("loading the organisation …", flush=True)
+        org = load(100)
+        org["division_people"] = Person.objects.filter(org_unit__path__startswith=org["division"].path).count()
+        print(f"loading {args.entries:,} entries …", flush=True)
+        data = load_entries(args.entries)
+        LOADED.write_text(json.dumps({
+            "division_id": org["division"].pk, "division_people": org["division_people"], "people": org["people"],
+            "units": org["units"], "data": data}))
     print(f"  {data['load_s']:.1f} s; standings rebuilt in {data['rebuild_s']:.1f} s ({data['standings']:,} rows)",
           flush=True)
+    if args.load_only:
+        return
     rows, extra = run(args.repeat, org)
     key, db = database_label()
     m = machine()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    worst = max(r["orm_p95"] for r in rows)
+    worst = max(r["orm_p95"] for r in rows if "nothing cached" not in r["label"])
+    fresh = next(r["orm_p95"] for r in rows if "nothing cached" in r["label"])
     lines = [
         f"<!-- bench:boards_{key} -->",
         f"## Leaderboards and my rank — {db}",
@@ -233,13 +255,17 @@ def main() -> None:
                      f"{r['raw_p95']:.2f} | {r['orm_p50'] / r['raw_p50']:.2f}× |")
     lines += [
         "",
-        f"Worst Jifen p95: **{worst:.1f} ms** — {'meets' if worst <= 20 else 'does NOT meet'} the target of at "
-        f"most 20 ms. The same company top 50 summed from the entries instead of read from the standings: "
+        f"Worst Jifen p95 with the counts kept: **{worst:.1f} ms** — {'meets' if worst <= 20 else 'does NOT meet'} "
+        f"the target of at most 20 ms; the first view after a change: {fresh:.1f} ms at p95. The same company top 50 summed from the entries instead of read from the standings: "
         f"{extra['summed_ms']:,.0f} ms (best of 3).",
         "",
         "Jifen's call does more than the raw pair of queries: the group's head count (for the smallest-group "
-        "rule), how many are ranked, the neighbours' ranks, names, units and opt-outs. Plan of the raw "
-        "division top 50:",
+        "rule), how many are ranked, the neighbours' ranks, names, units and opt-outs. It reads the top of the "
+        "board and the viewer's points live, and takes ranks from the board's points histogram, which is "
+        "counted again when the period's standings changed (at most every `JIFEN_BOARD_RANKS_SECONDS`, 30 s, "
+        "while points keep arriving; a quiet board is exact); the head count is kept five minutes. No points "
+        "arrived during these runs, so every rank above was exact; the \"nothing cached\" row is what the first "
+        "view after a change costs, at most once per board and interval. Plan of the raw division top 50:",
         "",
         "```",
         extra["plan"],

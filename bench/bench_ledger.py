@@ -25,7 +25,8 @@ from bench_org import database_label, fresh_schema, machine, prepare_postgres, s
 
 NOTE = """Why the ratio is what it is. Each event makes the intake write three rows and update a fourth (the
 event, its entry, the lot the award opens, the account's cached balance and chain head), where the baseline
-writes one. "All four bare writes together" is the database's share alone: the rest is Python, per event
+writes one; and each batch adds its points to the leaderboards' standings (one upsert per person and
+period: week, month, season, year). "All four bare writes together" is the database's share alone: the rest is Python, per event
 about 90 µs on this machine: parsing and checking the event, evaluating the rules in force, the lot
 arithmetic, SHA-256 of the hash chain, and building the rows. What was done to get here: events, entries
 and lots go in with COPY (ids drawn from the sequences in one round trip each); the accounts are updated

@@ -199,6 +199,9 @@ JIFEN_QUIZ_MIN_SECONDS_PER_QUESTION = env_int("JIFEN_QUIZ_MIN_SECONDS_PER_QUESTI
 JIFEN_QUIZ_GRACE_SECONDS = env_int("JIFEN_QUIZ_GRACE_SECONDS", 30)
 JIFEN_STUDY_HEARTBEAT_CAP_SECONDS = env_int("JIFEN_STUDY_HEARTBEAT_CAP_SECONDS", 20)
 JIFEN_STUDY_MAX_GAP_SECONDS = env_int("JIFEN_STUDY_MAX_GAP_SECONDS", 60)
+# Leaderboards: while points keep arriving, ranks are counted again at most this often (the top of a board
+# and everyone's own points are always live; a quiet board is exact).
+JIFEN_BOARD_RANKS_SECONDS = env_int("JIFEN_BOARD_RANKS_SECONDS", 30)
 
 # E-mail.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -10,10 +10,12 @@ unit, position, hire date and status after they change.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -88,12 +90,32 @@ def record(planned, currencies: dict[int, str], person_of: dict[int, int]) -> No
     add(totals)
 
 
+def stamp_key(period: str, start: dt.date) -> str:
+    return f"jifen:standings-changed:{period}:{start.isoformat()}"
+
+
+def changed(*, rows: list[tuple[int, str, dt.date]] | None = None) -> None:
+    """Tell the boards (through the cache) that these standings (person, period, start), or all of
+    them, changed, so their rank counts are stale: now, and again once the transaction commits (a board
+    counted in between, before the change was visible, is then counted again)."""
+    periods = ({(period, start) for _person, period, start in rows} if rows is not None else
+               set(Standing.objects.values_list("period", "start").distinct()))
+
+    def mark():
+        stamp = time.time_ns()
+        cache.set_many({stamp_key(period, start): stamp for period, start in periods}, None)
+
+    mark()
+    transaction.on_commit(mark, using=router.db_for_write(Standing))
+
+
 def add(totals: dict[tuple[int, str, dt.date], Decimal]) -> None:
     """Upsert (person, period, start) += points, copying the person's attributes into new rows.
     Rows go in (person, period, start) order, so concurrent writers take row locks in the same order."""
     rows = sorted((key, amount) for key, amount in totals.items() if amount)
     if not rows:
         return
+    changed(rows=[key for key, _amount in rows])
     connection = connections[router.db_for_write(Standing)]
     table = connection.ops.quote_name(Standing._meta.db_table)
     person_table = connection.ops.quote_name(Person._meta.db_table)
@@ -126,6 +148,7 @@ def sync_people(person_ids: Iterable[int] | None = None) -> int:
     """Copy unit, position, hire date and status from the people into their standings (all, or some)."""
     person = Person.objects.filter(pk=OuterRef("person_id"))
     rows = Standing.objects.all() if person_ids is None else Standing.objects.filter(person_id__any=list(person_ids))
+    changed(rows=None if person_ids is None else list(rows.values_list("person_id", "period", "start")))
     return rows.update(
         org_unit_id=Subquery(person.values("org_unit_id")[:1]),
         position_id=Subquery(person.values("position_id")[:1]),
@@ -159,6 +182,7 @@ def rebuild() -> int:
         totals = computed()
         add(totals)
         return len(totals)
+    transaction.on_commit(lambda: changed(), using=router.db_for_write(Standing))
     earned = ", ".join(f"'{kind}'" for kind in EARNED_KINDS)  # the enum's own values, not data
     with connection.cursor() as cursor:
         cursor.execute(f"""

@@ -11,16 +11,20 @@ of the people ahead. Levels over a rolling window sum one person's entries.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jifen.ledger import standings
 from jifen.ledger.expiry import add_months
 from jifen.ledger.models import Standing
 from jifen.ledger.standings import PERIODS, earned_total, period_bounds
@@ -74,14 +78,14 @@ def level_window(settings: RecognitionSettings, now: dt.datetime) -> tuple[dt.da
 
 def level_of(*, person: Person, now: dt.datetime | None = None) -> LevelProgress:
     now = now or timezone.now()
-    settings = RecognitionSettings.current()
-    start, end = level_window(settings, now)
+    chosen = RecognitionSettings.current()
+    start, end = level_window(chosen, now)
     earned = earned_total(person_id=person.pk, start=start, end=end)
     levels = list(Level.objects.all())
     reached = [level for level in levels if level.min_points <= earned]
     above = [level for level in levels if level.min_points > earned]
     return LevelProgress(earned=earned, level=reached[-1] if reached else None, next_level=above[0] if above else None,
-                         window=settings.get_level_window_display())
+                         window=chosen.get_level_window_display())
 
 
 # ---------------------------------------------------------------- leaderboards
@@ -182,20 +186,54 @@ def _top(ranked: QuerySet[Standing], size: int) -> list[Row]:
     return rows
 
 
-def _counted(ranked: QuerySet[Standing], viewer_id: int | None) -> tuple[int, Decimal | None, int]:
-    """How many are ranked, the viewer's points (None when they are not on this board) and how many have
-    more: one pass over the group's index range."""
-    mine = None if viewer_id is None else ranked.filter(person_id=viewer_id).values_list("points", flat=True).first()
-    if mine is None:
-        return ranked.count(), None, 0
-    # Counting columns of the index, not the id: the index alone answers it.
-    counts = ranked.aggregate(total=Count("*"), ahead=Count("points", filter=Q(points__gt=mine)))
-    return counts["total"], mine, counts["ahead"]
+@dataclass
+class Ranks:
+    """How many people of a board have more than a given number of points, from the board's histogram
+    (points → how many have exactly that many): ``ahead[i]`` people have more than ``values[i]``."""
+
+    values: list[Decimal]  # distinct points, ascending
+    ahead: list[int]
+    total: int
+    stamp: int  # the standings' change stamp it was counted at
+    counted_at: float
+
+    @classmethod
+    def count(cls, ranked: QuerySet[Standing], stamp: int) -> Ranks:
+        histogram = list(ranked.order_by().values_list("points").annotate(n=Count("*")).values_list("points", "n"))
+        histogram.sort()
+        values, ahead, more = [], [], 0
+        for points, n in reversed(histogram):
+            values.append(points)
+            ahead.append(more)
+            more += n
+        values.reverse()
+        ahead.reverse()
+        return cls(values=values, ahead=ahead, total=more, stamp=stamp, counted_at=time.monotonic())
+
+    def rank(self, points: Decimal) -> int:
+        """One more than the number of people with more points (equal points share a rank)."""
+        i = bisect.bisect_right(self.values, points)  # values[i:] are more; values[i - 1] is at most ``points``
+        return 1 + (self.ahead[i - 1] if i else self.total)
 
 
-def _around(ranked: QuerySet[Standing], viewer_id: int, mine: Decimal, ahead: int) -> tuple[Row, list[Row]]:
-    """The viewer's row and their neighbours. A rank is one more than the number of people with more
-    points, so nobody's rank needs the whole ranking in memory."""
+def _ranks(scope: Scope, period: str, start: dt.datetime, ranked: QuerySet[Standing]) -> Ranks:
+    """The board's histogram, counted again only when the standings of this period changed (in this
+    process, or in any process sharing the cache) and the last count is older than
+    JIFEN_BOARD_RANKS_SECONDS. A quiet board is exact; a busy one ranks against counts at most that many
+    seconds old, while the top of the board and everyone's own points are always read live."""
+    stamp = cache.get(standings.stamp_key(period, timezone.localtime(start).date()), 0)
+    digest = hashlib.sha256(str(ranked.query).encode()).hexdigest()[:32]
+    key = f"jifen:board-ranks:{digest}"
+    ranks = cache.get(key)
+    fresh_for = settings.JIFEN_BOARD_RANKS_SECONDS
+    if ranks is None or (ranks.stamp != stamp and time.monotonic() - ranks.counted_at >= fresh_for):
+        ranks = Ranks.count(ranked, stamp)
+        cache.set(key, ranks, 3600)
+    return ranks
+
+
+def _around(ranked: QuerySet[Standing], viewer_id: int, mine: Decimal, ranks: Ranks) -> tuple[Row, list[Row]]:
+    """The viewer's row and their neighbours, their ranks from the board's histogram."""
     # Those just above: first the ones with my points and a smaller number, then those with more points,
     # each an index range (a single OR of the two would make the database read the whole board).
     row = ("person_id", "points")
@@ -210,21 +248,9 @@ def _around(ranked: QuerySet[Standing], viewer_id: int, mine: Decimal, ahead: in
     if len(below) < NEIGHBOURS:
         below += ranked.filter(points__lt=mine).order_by("-points", "person_id").values_list(*row)[
             :NEIGHBOURS - len(below)]
-    values = [points for _p, points in above + below]
-    counts = {}
-    if values:
-        counts = dict(ranked.filter(points__gt=min([*values, mine]), points__lte=max([*values, mine]))
-                      .values_list("points").annotate(n=Count("*")).values_list("points", "n"))
-
-    def rank_of_points(points: Decimal) -> int:
-        # people ahead of ``points`` = people ahead of mine, minus or plus those in between
-        if points >= mine:
-            return ahead + 1 - sum(n for value, n in counts.items() if mine < value <= points)
-        return ahead + 1 + sum(n for value, n in counts.items() if points < value <= mine)
-
-    me = Row(ahead + 1, viewer_id, mine)
-    around = [Row(rank_of_points(points), person_id, points) for person_id, points in above]
-    around += [me] + [Row(rank_of_points(points), person_id, points) for person_id, points in below]
+    me = Row(ranks.rank(mine), viewer_id, mine)
+    around = [Row(ranks.rank(points), person_id, points) for person_id, points in above]
+    around += [me] + [Row(ranks.rank(points), person_id, points) for person_id, points in below]
     return me, around
 
 
@@ -247,16 +273,17 @@ def leaderboard(*, scope_key: str, period: str, viewer_id: int | None = None, no
         raise BadScope(_("Unknown period “%(period)s”: use week, month, season or year.") % {"period": period})
     scope = scope_for(scope_key, now=now)
     start, end = period_bounds(period, now)
-    settings = RecognitionSettings.current()
     board = Board(scope=scope, period=period, start=start, end=end, group_size=group_size(scope),
-                  min_group_size=settings.min_group_size)
+                  min_group_size=RecognitionSettings.current().min_group_size)
     if board.too_small:
         return board
     ranked = _ranked(scope, period, start)
-    board.ranked, mine, ahead = _counted(ranked, viewer_id)
+    ranks = _ranks(scope, period, start, ranked)
+    board.ranked = ranks.total
     board.rows = _top(ranked, size)
+    mine = None if viewer_id is None else ranked.filter(person_id=viewer_id).values_list("points", flat=True).first()
     if mine is not None:
-        board.mine, board.neighbours = _around(ranked, viewer_id, mine, ahead)
+        board.mine, board.neighbours = _around(ranked, viewer_id, mine, ranks)
     _describe(board.rows + board.neighbours + ([board.mine] if board.mine else []), viewer_id)
     return board
 

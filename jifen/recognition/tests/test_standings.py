@@ -152,3 +152,24 @@ def test_the_standings_command_finds_a_difference_and_rebuilds(six):
     call_command("standings", "--rebuild")
     call_command("verify")
     assert Standing.objects.get(person=six[0], period="week").points == D(60)
+
+
+def test_a_busy_board_counts_ranks_again_at_most_every_thirty_seconds(six, settings, monkeypatch):
+    """While points keep arriving, ranks come from counts at most JIFEN_BOARD_RANKS_SECONDS old; the top
+    of the board and my own points are live all the time, and a quiet board is exact."""
+    settings.JIFEN_BOARD_RANKS_SECONDS = 30
+    clock = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    viewer = six[5]  # 10 points: rank 6
+    assert selectors.rank_of(person=viewer, period="month", now=NOW).mine.rank == 6
+    earn(viewer, 45, "jump")  # 55 points: second
+    board = selectors.leaderboard(scope_key="company", period="month", viewer_id=viewer.pk, now=NOW)
+    assert board.mine.points == D(55) and [r.person_id for r in board.rows][:2] == [six[0].pk, viewer.pk]
+    assert board.mine.rank == 2  # more points than the counted 50, 40, 30, 20: one ahead either way
+    earn(six[4], 100, "overtake")  # 120 points, first; the count is a second old
+    clock[0] += 1
+    board = selectors.leaderboard(scope_key="company", period="month", viewer_id=viewer.pk, now=NOW)
+    assert board.rows[0].person_id == six[4].pk  # the top is live
+    assert board.mine.rank == 2  # counted a second ago
+    clock[0] += 30
+    assert selectors.rank_of(person=viewer, period="month", now=NOW).mine.rank == 3
