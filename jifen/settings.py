@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "jifen.rules",
     "jifen.rewards",
     "jifen.recognition",
+    "jifen.tracking.instruments",
+    "jifen.tracking.followup",
+    "jifen.tracking.growth",
     "jifen.api",
 ]
 

@@ -103,12 +103,20 @@ class Shooter:
         page.goto(self.base_url + "/recognition/leaderboard/?scope=company&period=year")
         page.locator(".chart svg").first.wait_for()
         self.shoot(page, "leaderboard")
+        page.goto(self.base_url + "/tracking/plans/")
+        page.locator("main a[href*='/tracking/plans/'][href$='/']").last.click()
+        page.wait_for_url("**/tracking/plans/*/")
+        self.shoot(page, "tracking-plan")
+        page.goto(self.base_url + "/growth/actions/")
+        page.locator(".chart svg").first.wait_for()
+        self.shoot(page, "improvement-actions")
         page.context.close()
 
         # A learner on a phone: courses, progress, rewards, badges.
         page = self.session(PHONE, login="JF0007")
         for path, name in (("/courses/", "catalog-phone"), ("/courses/progress/", "progress-phone"),
-                           ("/rewards/", "store-phone"), ("/recognition/badges/", "badges-phone")):
+                           ("/rewards/", "store-phone"), ("/recognition/badges/", "badges-phone"),
+                           ("/tracking/", "followup-phone")):
             page.goto(self.base_url + path)
             self.shoot(page, name)
         page.goto(self.base_url + "/exams/")

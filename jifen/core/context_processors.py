@@ -20,6 +20,8 @@ NAVIGATION = [
     ("rewards:store", _("Reward store"), "gift", None),
     ("recognition:mine", _("My level"), "medal", LEARNER),
     ("recognition:leaderboard", _("Leaderboards"), "trophy", None),
+    ("followup:tasks", _("My follow-up tasks"), "check", LEARNER),
+    ("growth:my_feedback", _("Application and growth"), "star", LEARNER),
     ("rules:rules", _("Rules"), "book", None),
     ("accounts:profile", _("My profile"), "user", None),
     ("attendance:sessions", _("My sessions"), "calendar", Perm.SESSIONS_RUN),
@@ -42,6 +44,10 @@ NAVIGATION = [
     ("ledger:appeals", _("Appeals"), "flag", Perm.APPEALS_REVIEW),
     ("rewards:orders", _("Reward orders"), "box", Perm.REWARDS_MANAGE),
     ("recognition:levels", _("Levels"), "medal", Perm.RECOGNITION_MANAGE),
+    ("followup:plans", _("Tracking plans"), "flag", Perm.TRACKING_MANAGE),
+    ("followup:results", _("Follow-up results"), "chart", Perm.TRACKING_VIEW),
+    ("growth:observations", _("Follow-up of my people"), "people", Perm.TRACKING_FOLLOW),
+    ("growth:actions", _("Improvement actions"), "flag", Perm.TRACKING_MANAGE),
 ]
 
 

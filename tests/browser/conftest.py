@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,9 @@ def _close_quietly(context) -> None:
     with contextlib.suppress(PlaywrightError):  # a context already gone: closing anyway
         context.route("**/*", lambda route: route.abort())
     context.close()
+    # A request sent just before (a heartbeat on its timer) may still be on the live server, holding
+    # SQLite while the test's database is reset: give it the moment it needs on a busy machine.
+    time.sleep(0.5)
 
 
 def _new_context(browser, **options):

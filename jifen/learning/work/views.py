@@ -8,7 +8,6 @@ from pathlib import PurePath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from jifen.core.errors import ApplicationError
 from jifen.core.forms import apply_error
+from jifen.core.paging import page_of, query_without_page
 from jifen.learning.work import selectors, services
 from jifen.learning.work.forms import (
     ApproveForm,
@@ -33,18 +33,6 @@ from jifen.learning.work.forms import (
 from jifen.learning.work.models import Contribution, Review, SelfStudyClaim, Submission
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access, require_perm
-
-PAGE_SIZE = 25
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _learner(request) -> int:
@@ -73,7 +61,7 @@ def my_homework(request):
     access = get_access(request)
     if access.person_id is None:
         return TemplateResponse(request, "work/no_person.html", {})
-    page = _page(request, selectors.assignments_of_learner(access.person_id))
+    page = page_of(request, selectors.assignments_of_learner(access.person_id))
     for assignment in page:
         assignment.my_submission = assignment.mine[0] if assignment.mine else None
     return TemplateResponse(request, "work/my_homework.html", {"page": page, "query": "", "now": timezone.now()})
@@ -115,7 +103,7 @@ def assignments(request):
         handed_in=Count("submissions", distinct=True),
         flagged=Count("submissions", filter=Q(submissions__flagged=True), distinct=True),
     )
-    return TemplateResponse(request, "work/assignments.html", {"page": _page(request, queryset), "query": ""})
+    return TemplateResponse(request, "work/assignments.html", {"page": page_of(request, queryset), "query": ""})
 
 
 @require_perm(Perm.SESSIONS_RUN, Perm.CATALOG_MANAGE)
@@ -141,7 +129,7 @@ def assignment_create(request):
 def assignment(request, pk: int):
     found = get_object_or_404(selectors.assignments_managed(get_access(request)), pk=pk)
     return TemplateResponse(request, "work/assignment.html", {
-        "assignment": found, "page": _page(request, selectors.submissions_of(found)), "query": "",
+        "assignment": found, "page": page_of(request, selectors.submissions_of(found)), "query": "",
         "missing": selectors.missing_count(found), "overdue": found.is_overdue(),
     })
 
@@ -228,7 +216,7 @@ def _mine(request, what: str):
     access = get_access(request)
     if access.person_id is None:
         return TemplateResponse(request, "work/no_person.html", {})
-    page = _page(request, KINDS[what]["mine"](access.person_id))
+    page = page_of(request, KINDS[what]["mine"](access.person_id))
     return TemplateResponse(request, f"work/my_{what}s.html", {"page": page, "query": ""})
 
 
@@ -255,9 +243,9 @@ def _queue(request, what: str):
     status = request.GET.get("status", Review.PENDING)
     if status not in Review.values:
         status = ""
-    page = _page(request, KINDS[what]["queue"](access, status))
+    page = page_of(request, KINDS[what]["queue"](access, status))
     return TemplateResponse(request, f"work/{what}s_review.html", {
-        "page": page, "query": _query(request), "status": status, "statuses": Review.choices,
+        "page": page, "query": query_without_page(request), "status": status, "statuses": Review.choices,
     })
 
 

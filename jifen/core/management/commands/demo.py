@@ -10,6 +10,8 @@ from jifen.org.demo import DEMO_PASSWORD, build_demo
 from jifen.org.models import Person
 from jifen.rewards.demo import build_demo as build_rewards
 from jifen.rules.demo import build_activity
+from jifen.tracking.followup.demo import build_demo as build_followup
+from jifen.tracking.growth.demo import build_demo as build_growth
 
 
 class Command(BaseCommand):
@@ -39,6 +41,8 @@ class Command(BaseCommand):
             build_work()  # homework, self-study claims, contributions
             build_integrity()  # box-ticking cases
             build_rewards()
+            build_followup()  # a tracking plan with surveys, grades and evaluations
+            build_growth()  # observations, application archive, a development plan, improvement actions
         self.stdout.write(_("Demo logins (password: %(password)s):") % {"password": password})
         for login in logins:
             self.stdout.write(f"  {login.role:<16} {login.login:<8} {login.name}")

@@ -1,0 +1,1 @@
+"""Post-training follow-up (培训后跟踪)."""

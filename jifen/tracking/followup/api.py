@@ -1,0 +1,162 @@
+"""Follow-up tasks over the API: one's own tasks (or, for training admins, those of their plans) and
+answering them. Anonymous survey results only for groups of 3 answers or more."""
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from jifen.org.permissions import Perm, get_access
+from jifen.tracking.followup import selectors, services
+from jifen.tracking.followup.models import TaskStatus
+
+router = Router(tags=["followup"])
+
+
+class QuestionOut(Schema):
+    id: int
+    kind: str
+    text: str
+    help_text: str
+    required: bool
+    options: list[str]
+    min_value: float | None
+    max_value: float | None
+    dimension: str
+
+
+class FormOut(Schema):
+    id: int
+    name: str
+    anonymous: bool
+    version: int
+    questions: list[QuestionOut]
+
+
+class PersonBrief(Schema):
+    employee_no: str
+    name: str
+
+
+class TaskOut(Schema):
+    id: int
+    plan_id: int
+    plan: str
+    title: str
+    kind: str
+    audience: str
+    assignee: PersonBrief
+    subject: PersonBrief | None
+    due_on: dt.date
+    remind_on: dt.date
+    status: str
+    completed_at: dt.datetime | None
+    form: FormOut | None = None
+
+
+class TaskFilter(Schema):
+    scope: Literal["mine", "managed"] = Field("mine", description="mine (the default): tasks given to me; "
+                                                                  "managed: the tasks of the plans I manage")
+    status: Literal["open", "done", "overdue", "cancelled", ""] = ""
+    plan: int | None = None
+
+
+class ResponseIn(Schema):
+    answers: dict[str, Any] = Field(..., description="Question id → answer: likert 1-5, score a number, single "
+                                                     "choice the option's index, multiple a list of indexes, matrix "
+                                                     "{row index: 1-5}, text a string.")
+
+
+def _out(task, today: dt.date, *, with_form: bool) -> dict:
+    form = task.activity.form
+    out = {
+        "id": task.pk, "plan_id": task.plan_id, "plan": task.plan.name, "title": task.title, "kind": task.kind,
+        "audience": task.audience, "assignee": task.assignee, "subject": task.subject,
+        "due_on": task.due_on, "remind_on": task.remind_on, "status": task.shown_status(today),
+        "completed_at": task.completed_at, "form": None,
+    }
+    if with_form and form is not None:
+        version = form.current_version()
+        out["form"] = {"id": form.pk, "name": form.name, "anonymous": form.anonymous, "version": version.number,
+                       "questions": list(version.questions.order_by("position", "pk"))}
+    return out
+
+
+@router.get("/tracking/tasks", response=list[TaskOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_tasks(request, filters: Query[TaskFilter]):
+    """My follow-up tasks (with the form to answer), or, with ``scope=managed``, the tasks of the plans
+    I manage (training admins, in their scope)."""
+    access = get_access(request)
+    today = timezone.localdate()
+    if filters.scope == "managed":
+        access.require(Perm.TRACKING_MANAGE)
+        tasks = selectors.tasks_in_scope(access)
+    elif access.person_id is None:
+        return []
+    else:
+        tasks = selectors.tasks_of(access.person_id).select_related("assignee")
+    if filters.plan:
+        tasks = tasks.filter(plan_id=filters.plan)
+    if filters.status == TaskStatus.OVERDUE:
+        tasks = tasks.filter(status__in=[TaskStatus.OPEN, TaskStatus.OVERDUE], due_on__lt=today)
+    elif filters.status == TaskStatus.OPEN:
+        tasks = tasks.filter(status=TaskStatus.OPEN, due_on__gte=today)
+    elif filters.status:
+        tasks = tasks.filter(status=filters.status)
+    return [_out(t, today, with_form=filters.scope == "mine") for t in tasks[:500]]
+
+
+@router.post("/tracking/tasks/{task_id}/responses", response={201: TaskOut})
+def answer_task(request, task_id: int, payload: ResponseIn):
+    """Complete one of my tasks: answer its form (an anonymous survey keeps no link to me), or, for a
+    task without a form, an empty ``answers`` marks it done."""
+    access = get_access(request)
+    if access.person_id is None:
+        raise PermissionDenied  # taking part needs a person record
+    task = selectors.own_task(access, task_id)
+    if task is None:
+        raise Http404
+    done = services.task_complete(task=task, answers=payload.answers, actor=request.user)
+    return Status(201, _out(done, timezone.localdate(), with_form=True))
+
+
+class SurveyQuestionOut(Schema):
+    question: str
+    kind: str
+    count: int
+    average: float | None = None
+    satisfied_percent: int | None = None
+    choices: list[tuple[str, int]] | None = None
+    rows: list[tuple[str, float | None]] | None = None
+    texts: list[str] | None = None
+
+
+class SurveyGroupOut(Schema):
+    activity: str
+    count: int
+    hidden: bool
+    satisfaction_percent: int | None = None
+    questions: list[SurveyQuestionOut]
+
+
+@router.get("/tracking/plans/{plan_id}/survey-results", response=list[SurveyGroupOut])
+def survey_results(request, plan_id: int):
+    """The anonymous survey results of a plan I manage; a group of fewer than 3 answers shows only its count."""
+    access = get_access(request)
+    access.require(Perm.TRACKING_MANAGE)
+    plan = selectors.plans_managed(access).filter(pk=plan_id).first()
+    if plan is None:
+        raise Http404
+    return [{
+        "activity": group["activity"].display_title, "count": group["count"], "hidden": group["hidden"],
+        "satisfaction_percent": group.get("satisfaction"),
+        "questions": [{"question": q["question"].text, "kind": q["question"].kind, "count": q["count"],
+                       "average": q.get("average"), "satisfied_percent": q.get("satisfied"),
+                       "choices": q.get("choices"), "rows": q.get("rows"), "texts": q.get("texts")}
+                      for q in group["questions"]],
+    } for group in selectors.survey_results(plan)]
