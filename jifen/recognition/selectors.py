@@ -34,6 +34,7 @@ from jifen.recognition.models import Level, LevelWindow, Preference, Recognition
 __all__ = ["PERIODS", "BadScope", "Board", "leaderboard", "level_of", "period_bounds", "rank_of"]
 
 BOARD_SIZE = 50
+clock = time.time  # wall-clock seconds (processes on several machines may share the cache); tests move it
 NEIGHBOURS = 2
 ZERO = Decimal("0.00")
 
@@ -195,7 +196,7 @@ class Ranks:
     ahead: list[int]
     total: int
     stamp: int  # the standings' change stamp it was counted at
-    counted_at: float
+    counted_at: float  # wall-clock seconds: processes on several machines share the cache
 
     @classmethod
     def count(cls, ranked: QuerySet[Standing], stamp: int) -> Ranks:
@@ -208,7 +209,7 @@ class Ranks:
             more += n
         values.reverse()
         ahead.reverse()
-        return cls(values=values, ahead=ahead, total=more, stamp=stamp, counted_at=time.monotonic())
+        return cls(values=values, ahead=ahead, total=more, stamp=stamp, counted_at=clock())
 
     def rank(self, points: Decimal) -> int:
         """One more than the number of people with more points (equal points share a rank)."""
@@ -216,7 +217,7 @@ class Ranks:
         return 1 + (self.ahead[i - 1] if i else self.total)
 
 
-def _ranks(scope: Scope, period: str, start: dt.datetime, ranked: QuerySet[Standing]) -> Ranks:
+def _ranks(period: str, start: dt.datetime, ranked: QuerySet[Standing]) -> Ranks:
     """The board's histogram, counted again only when the standings of this period changed (in this
     process, or in any process sharing the cache) and the last count is older than
     JIFEN_BOARD_RANKS_SECONDS. A quiet board is exact; a busy one ranks against counts at most that many
@@ -226,7 +227,7 @@ def _ranks(scope: Scope, period: str, start: dt.datetime, ranked: QuerySet[Stand
     key = f"jifen:board-ranks:{digest}"
     ranks = cache.get(key)
     fresh_for = settings.JIFEN_BOARD_RANKS_SECONDS
-    if ranks is None or (ranks.stamp != stamp and time.monotonic() - ranks.counted_at >= fresh_for):
+    if ranks is None or (ranks.stamp != stamp and clock() - ranks.counted_at >= fresh_for):
         ranks = Ranks.count(ranked, stamp)
         cache.set(key, ranks, 3600)
     return ranks
@@ -278,7 +279,7 @@ def leaderboard(*, scope_key: str, period: str, viewer_id: int | None = None, no
     if board.too_small:
         return board
     ranked = _ranked(scope, period, start)
-    ranks = _ranks(scope, period, start, ranked)
+    ranks = _ranks(period, start, ranked)
     board.ranked = ranks.total
     board.rows = _top(ranked, size)
     mine = None if viewer_id is None else ranked.filter(person_id=viewer_id).values_list("points", flat=True).first()
