@@ -427,6 +427,9 @@ def complete_matching(*, kind: str, assignee_id: int | None, subject_id: int, co
         return None
 
 
+SHUFFLED = 5  # answers of a group each anonymous answer is shuffled with (itself included)
+
+
 def survey_answer(*, task: Task, answers: dict, now: dt.datetime | None = None, actor=None) -> Task:
     """Answer a plan's anonymous survey: once per person; the answer keeps no trace of who gave it."""
     now = now or timezone.now()
@@ -445,12 +448,21 @@ def survey_answer(*, task: Task, answers: dict, now: dt.datetime | None = None, 
         others = list(group.select_for_update().values_list("pk", flat=True).order_by("pk"))
         new = AnonymousResponse.objects.create(plan=locked.plan, activity=locked.activity, version=version,
                                                answers=payload)
-        # Incremental Fisher-Yates: the new content lands on a uniformly chosen row of the group.
-        slot = secrets.randbelow(len(others) + 1)
-        if slot < len(others):
-            other = AnonymousResponse.objects.get(pk=others[slot])
-            AnonymousResponse.objects.filter(pk=new.pk).update(version=other.version_id, answers=other.answers)
-            AnonymousResponse.objects.filter(pk=other.pk).update(version=version.pk, answers=payload)
+        # Shuffle the new content with up to SHUFFLED - 1 answers picked at random from the group, and
+        # rewrite every one of them: whoever reads the database's own bookkeeping (the writing transaction
+        # of a row, PostgreSQL's xmin; its physical place) sees this answer's transaction touch that many
+        # answers of the group, and which of them holds the new content is chance.
+        rng = secrets.SystemRandom()
+        picked = rng.sample(others, min(SHUFFLED - 1, len(others)))
+        contents = {new.pk: (version.pk, payload)} | {
+            pk: (version_id, stored) for pk, version_id, stored in
+            AnonymousResponse.objects.filter(pk__in=picked).values_list("pk", "version_id", "answers")}
+        rows = list(contents)
+        sources = rows[:]
+        rng.shuffle(sources)
+        for target, source in zip(rows, sources, strict=True):
+            version_id, stored = contents[source]
+            AnonymousResponse.objects.filter(pk=target).update(version=version_id, answers=stored)
         instruments.mark_in_use(version)
         return _done(locked, now, actor=actor)
 
