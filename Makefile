@@ -24,7 +24,8 @@ run: install messages
 	$(BIN)/jifen migrate --noinput -v0
 	$(BIN)/jifen collectstatic --noinput -v0
 	$(BIN)/jifen demo --if-empty
-	@echo "Jifen is serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	@echo "Jifen is serving on http://127.0.0.1:$(PORT), with its background job worker  (Ctrl-C stops both)"
+	$(BIN)/jifen worker --workers 2 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn jifen.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 \
 	  --access-logfile - --forwarded-allow-ips 127.0.0.1
 

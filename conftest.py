@@ -25,6 +25,14 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_at_once():
+    """Queued background jobs run in the request that queues them (no worker in tests)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (leaderboard head counts are cached)."""
     from django.core.cache import cache

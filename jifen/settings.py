@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "treebeard",
     "ninja",  # serves the API docs page from local static files, not a CDN
     "axes",
+    "huey.contrib.djhuey",
     "jifen.core",
     "jifen.accounts",
     "jifen.org",
@@ -65,6 +66,9 @@ INSTALLED_APPS = [
     "jifen.tracking.instruments",
     "jifen.tracking.followup",
     "jifen.tracking.growth",
+    "jifen.tracking.supervision",
+    "jifen.tracking.reports",
+    "jifen.notify",
     "jifen.api",
 ]
 
@@ -215,9 +219,28 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "jifen@localhost")
+# Notifications go out by e-mail only once an SMTP server is configured (EMAIL_HOST), or JIFEN_EMAIL=1.
+JIFEN_EMAIL = env_bool("JIFEN_EMAIL", bool(env_str("EMAIL_HOST")))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 JIFEN_SITE_NAME = _("Jifen")
+# The address people open Jifen at, for links in e-mails and chat messages.
+JIFEN_SITE_URL = env_str("JIFEN_SITE_URL", "http://127.0.0.1:8000")
+
+# Background jobs (huey): `jifen worker` runs them. SQLite storage under JIFEN_DATA_DIR by default (no
+# extra server), Redis when REDIS_URL is set (several machines). JIFEN_JOBS_IMMEDIATE=1 runs each job
+# in the request that queues it (tests, or a setup without a worker).
+if not REDIS_URL:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+HUEY = {
+    "name": "jifen",
+    "huey_class": "huey.RedisHuey" if REDIS_URL else "huey.SqliteHuey",
+    "immediate": env_bool("JIFEN_JOBS_IMMEDIATE", False),
+    "utc": True,
+    "connection": {"url": REDIS_URL} if REDIS_URL else {"filename": str(DATA_DIR / "huey.sqlite3")},
+    "consumer": {"workers": env_int("JIFEN_WORKER_THREADS", 2), "worker_type": "thread", "periodic": True,
+                 "check_worker_health": True},
+}
 PAGE_SIZE = 25
 
 LOGGING = {
@@ -225,5 +248,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"},
+                "huey": {"level": "INFO", "propagate": False}},  # `jifen worker` logs huey itself
 }

@@ -13,6 +13,8 @@ urlpatterns = [
     path("rewards/", include("jifen.rewards.urls")),
     path("recognition/", include("jifen.recognition.urls")),
     path("tracking/forms/", include("jifen.tracking.instruments.urls")),
+    path("tracking/reports/", include("jifen.tracking.reports.urls")),
+    path("tracking/supervision/", include("jifen.tracking.supervision.urls")),
     path("tracking/", include("jifen.tracking.followup.urls")),
     path("growth/", include("jifen.tracking.growth.urls")),
     path("attendance/", include("jifen.learning.attendance.urls")),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("exams/", include("jifen.learning.exams.urls")),
     path("work/", include("jifen.learning.work.urls")),
     path("integrity/", include("jifen.learning.integrity.urls")),
+    path("notifications/", include("jifen.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ NAVIGATION = [
     ("recognition:leaderboard", _("Leaderboards"), "trophy", None),
     ("followup:tasks", _("My follow-up tasks"), "check", LEARNER),
     ("growth:my_feedback", _("Application and growth"), "star", LEARNER),
+    ("notify:inbox", _("Inbox"), "bell", None),
     ("rules:rules", _("Rules"), "book", None),
     ("accounts:profile", _("My profile"), "user", None),
     ("attendance:sessions", _("My sessions"), "calendar", Perm.SESSIONS_RUN),
@@ -46,8 +47,12 @@ NAVIGATION = [
     ("recognition:levels", _("Levels"), "medal", Perm.RECOGNITION_MANAGE),
     ("followup:plans", _("Tracking plans"), "flag", Perm.TRACKING_MANAGE),
     ("followup:results", _("Follow-up results"), "chart", Perm.TRACKING_VIEW),
+    ("tracking_reports:index", _("Tracking reports"), "chart", Perm.TRACKING_VIEW),
+    ("tracking_reports:measures", _("Business results"), "scale", Perm.TRACKING_FOLLOW),
     ("growth:observations", _("Follow-up of my people"), "people", Perm.TRACKING_FOLLOW),
     ("growth:actions", _("Improvement actions"), "flag", Perm.TRACKING_MANAGE),
+    ("notify:deliveries", _("Notifications and jobs"), "gear", Perm.NOTIFY_MANAGE),
+    ("supervision:kpis", _("Supervision and archive"), "chart", Perm.TRACKING_VIEW),
 ]
 
 
@@ -84,5 +89,8 @@ def shell(request):
     if access.has(Perm.ADMIN_SITE):
         nav.append({"url": reverse("admin:index"), "label": _("System admin"), "icon": "gear", "name": "admin",
                     "active": False})
-    return {"nav": nav, "access": access, "languages": settings.LANGUAGES}
+    from jifen.notify.services import unread_count
+
+    return {"nav": nav, "access": access, "languages": settings.LANGUAGES,
+            "unread_notifications": lambda: unread_count(user)}  # counted only where the page shows it
 

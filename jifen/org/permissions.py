@@ -46,6 +46,7 @@ class Perm(StrEnum):
     TRACKING_MANAGE = "tracking.manage"  # plans, templates, instruments, reports, improvement actions (in scope)
     TRACKING_FOLLOW = "tracking.follow"  # evaluate and observe people in scope, see their follow-up
     TRACKING_VIEW = "tracking.view"  # read follow-up results, department KPIs and the annual archive (in scope)
+    NOTIFY_MANAGE = "notify.manage"  # group robots and webhooks, the delivery log, background job runs
     ADMIN_SITE = "admin.site"
 
 

@@ -188,6 +188,7 @@ MANAGE_REWARDS = "manage the reward catalogue and handle orders"  # orders: of p
 MANAGE_TRACKING = "run post-training follow-up: plans, templates, instruments, reports, actions"
 FOLLOW_UP = "evaluate and observe trained people"
 SEE_TRACKING = "see follow-up results, department KPIs and the archive"
+RUN_NOTIFICATIONS = "configure channels, see deliveries and background jobs"
 
 MAY: dict[str, dict[str, str]] = {
     "anonymous": {PUBLIC: ALL},
@@ -208,7 +209,7 @@ MAY: dict[str, dict[str, str]] = {
                      SEE_POINTS: ALL, RECORD_EVENTS: ALL, SEE_ADJUSTMENTS: ALL, PROPOSE: ALL, APPROVE: ALL,
                      REVIEW_APPEALS: ALL, MANAGE_RULES: ALL, MANAGE_CATALOG: ALL, RUN_SESSIONS: ALL,
                      SEE_LEARNING: ALL, REVIEW_LEARNING: ALL, MANAGE_REWARDS: ALL, MANAGE_TRACKING: ALL,
-                     FOLLOW_UP: ALL, SEE_TRACKING: ALL},
+                     FOLLOW_UP: ALL, SEE_TRACKING: ALL, RUN_NOTIFICATIONS: ALL},
 }
 ROLES = list(MAY)
 

@@ -2,16 +2,20 @@
 answering them. Anonymous survey results only for groups of 3 answers or more."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
+from jifen.org.importing import read_upload
 from jifen.org.permissions import Perm, get_access
-from jifen.tracking.followup import selectors, services
+from jifen.tracking.followup import importing, selectors, services
 from jifen.tracking.followup.models import TaskStatus
 
 router = Router(tags=["followup"])
@@ -160,3 +164,74 @@ def survey_results(request, plan_id: int):
                        "choices": q.get("choices"), "rows": q.get("rows"), "texts": q.get("texts")}
                       for q in group["questions"]],
     } for group in selectors.survey_results(plan)]
+
+
+MAX_ROWS_RETURNED = 1000
+
+
+class ImportRowErrorOut(Schema):
+    row: int
+    column: str
+    field: str
+    message: str
+
+
+class ImportRowOut(Schema):
+    row: int
+    employee_no: str
+    name: str
+    outcome: Literal["new", "changed", "unchanged"]
+    score: Decimal
+    pre_score: Decimal | None
+    taken_on: dt.date
+    grade: Literal["excellent", "good", "pass", "fail"]
+    grade_label: str
+    previous_score: Decimal | None
+    previous_grade: str | None
+
+
+class TestImportOut(Schema):
+    plan_id: int
+    plan: str
+    file_name: str
+    dry_run: bool
+    committed: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    error_rows: int
+    error_count: int
+    errors: list[ImportRowErrorOut]
+    grades: dict[str, int]
+    results: list[ImportRowOut]
+    ignored_columns: list[str]
+
+
+@router.post("/tracking/plans/{plan_id}/test-results/import", response={200: TestImportOut})
+def import_test_results(request, plan_id: int, file: File[UploadedFile], dry_run: bool = True):
+    """Check (query ``dry_run=true``, the default) or import (``dry_run=false``) a multipart ``file`` of test
+    results for a plan I manage: .xlsx or .csv, columns 工号 / employee_no, 成绩 / score, optional 培训前成绩 /
+    pre_score and 考核日期 / taken_on.
+
+    Each row's outcome (new, changed, unchanged) and grade (优秀 / 良好 / 合格 / 不合格 by the plan template's
+    thresholds), and each row error (row, column, reason; at most 1000 of each, the counts have them all).
+    A commit with row errors imports nothing and answers 422 with the same fields; an unreadable file is a 400.
+    """
+    access = get_access(request)
+    access.require(Perm.TRACKING_MANAGE)
+    plan = selectors.plans_managed(access).filter(pk=plan_id).first()
+    if plan is None:
+        raise Http404
+    table = importing.read(read_upload(file), file.name or "")
+    if dry_run:
+        result = importing.check(plan=plan, table=table)
+    else:
+        try:
+            result = importing.commit(plan=plan, table=table, actor=request.user)
+        except importing.TestImportRejected as rejected:
+            from jifen.api.api import problem
+
+            return problem(request, 422, _("The import was refused."), str(rejected.message), dry_run=False,
+                           **rejected.result.as_dict(max_rows=MAX_ROWS_RETURNED))
+    return {"dry_run": dry_run, **result.as_dict(max_rows=MAX_ROWS_RETURNED)}

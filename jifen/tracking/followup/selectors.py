@@ -9,7 +9,7 @@ from statistics import mean
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from jifen.org.models import Person
 from jifen.org.permissions import Access, Perm
@@ -167,11 +167,11 @@ def people_followed(access: Access) -> QuerySet[Person]:
 # ---------------------------------------------------------------- 360 evaluation report
 
 SUGGESTIONS = {
-    Dimension.ATTITUDE: N_("Agree with the manager on two or three concrete behaviours (taking ownership, "
+    Dimension.ATTITUDE: gettext_noop("Agree with the manager on two or three concrete behaviours (taking ownership, "
                            "helping colleagues) and review them at the monthly one-to-one."),
-    Dimension.ABILITY: N_("Practise the skills from the course on a real task with a mentor, and consider a "
+    Dimension.ABILITY: gettext_noop("Practise the skills from the course on a real task with a mentor, and consider a "
                           "follow-up course or workshop."),
-    Dimension.RESULTS: N_("Set measurable targets for the next quarter (completion, quality, efficiency) and "
+    Dimension.RESULTS: gettext_noop("Set measurable targets for the next quarter (completion, quality, efficiency) and "
                           "check progress monthly."),
 }
 
@@ -180,7 +180,7 @@ def _suggestion(dimension: str) -> str:
     return _(SUGGESTIONS[dimension])
 
 
-def _dimension_scores(response: Response) -> dict[str, list[float]]:
+def dimension_scores(response: Response) -> dict[str, list[float]]:
     scores: dict[str, list[float]] = defaultdict(list)
     for answer in response.answers.all():
         question = answer.question
@@ -213,7 +213,7 @@ def evaluation_report(plan: Plan, person: Person) -> dict:
     for response in responses:
         audience = tasks[response.context].audience
         counts[audience] += 1
-        for dimension, values in _dimension_scores(response).items():
+        for dimension, values in dimension_scores(response).items():
             by_audience[audience][dimension].append(mean(values))
         for answer in response.answers.all():
             if answer.question.kind == QuestionKind.TEXT and answer.value:

@@ -17,6 +17,8 @@ urlpatterns = [
     path("plans/new-programme/", views.programme_plan_create, name="programme_plan_create"),
     path("plans/<int:pk>/", views.plan, name="plan"),
     path("plans/<int:pk>/test-results/", views.test_result, name="test_result"),
+    path("plans/<int:pk>/test-results/import/", views.test_import, name="test_import"),
+    path("plans/<int:pk>/test-results/template.xlsx", views.test_import_template, name="test_import_template"),
     path("plans/<int:pk>/peers/", views.peer_add, name="peer_add"),
     path("plans/<int:pk>/close/", views.plan_close, name="plan_close"),
     # training admins: templates

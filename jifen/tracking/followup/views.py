@@ -4,10 +4,11 @@ outside it is a 404."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -17,9 +18,12 @@ from django.views.decorators.http import require_POST
 from jifen.core.errors import ApplicationError
 from jifen.core.forms import apply_error
 from jifen.core.paging import page_of
+from jifen.core.spreadsheets import XLSX
+from jifen.core.uploads import ParkedUploads
+from jifen.org.importing import ImportFileError, read_upload
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access, require_perm
-from jifen.tracking.followup import selectors, services
+from jifen.tracking.followup import importing, selectors, services
 from jifen.tracking.followup.forms import (
     ActivityForm,
     PeerForm,
@@ -331,3 +335,91 @@ def activity_remove(request, pk: int):
     else:
         messages.success(request, _("Activity removed."))
     return redirect("followup:template", pk=found.template_id)
+
+
+# ---------------------------------------------------------------- test results from a spreadsheet
+
+_PARKED_TEST_FILES = ParkedUploads("test-result-uploads")
+MAX_ROWS_SHOWN = 500
+
+
+class TestImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Test results file"),
+        help_text=_("An .xlsx or .csv file with the columns 工号 (employee_no) and 成绩 (score), and if you have "
+                    "them 培训前成绩 (pre_score) and 考核日期 (taken_on)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    check_only = forms.BooleanField(label=_("Only check the file, import nothing"), required=False, initial=True)
+
+
+def _import_chart(result) -> dict:
+    counts = result.grade_counts()
+    return {
+        "tooltip": {}, "grid": {"left": 40, "right": 16, "top": 16, "bottom": 28},
+        "xAxis": {"type": "category", "data": [label for _value, label, _n in counts]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [{"type": "bar", "name": str(_("Rows")), "data": [n for _value, _label, n in counts],
+                    "label": {"show": True, "position": "top"}}],
+    }
+
+
+@require_perm(Perm.TRACKING_MANAGE)
+def test_import(request, pk: int):
+    """Upload a file of test results: check it (each row's outcome and grade, or its errors), then
+    import it all at once from the checked file, or directly when "only check" is off."""
+    found = _managed_plan(request, pk)
+    form = TestImportForm(request.POST or None, request.FILES or None)
+    result, token = None, ""
+    if request.method == "POST" and request.POST.get("token"):
+        parked = _PARKED_TEST_FILES.load(request.user.pk, request.POST["token"])
+        if parked is None:
+            messages.error(request, _("The checked file is no longer kept: upload it again."))
+            return redirect("followup:test_import", pk=found.pk)
+        data, meta = parked
+        form = TestImportForm()
+        try:
+            result = importing.commit(plan=found, table=importing.read(data, meta["file_name"]), actor=request.user)
+        except importing.TestImportRejected as rejected:
+            result = rejected.result
+            form.add_error(None, rejected.message)
+        except ApplicationError as refused:
+            form.add_error(None, refused.message)
+        _PARKED_TEST_FILES.discard(request.user.pk, request.POST["token"])
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            data = read_upload(upload)
+            table = importing.read(data, upload.name)
+            if form.cleaned_data["check_only"]:
+                result = importing.check(plan=found, table=table)
+                if result.ok and result.changes:
+                    token = _PARKED_TEST_FILES.park(request.user.pk, table.file_name, data)
+            else:
+                result = importing.commit(plan=found, table=table, actor=request.user)
+        except importing.TestImportRejected as rejected:
+            result = rejected.result
+            form.add_error(None, rejected.message)
+        except (ImportFileError, ApplicationError) as refused:
+            apply_error(form, refused)
+    if result is not None and result.committed:
+        messages.success(request, _("Test results imported: %(new)d new, %(changed)d changed, %(unchanged)d "
+                                    "unchanged.") % {"new": result.created, "changed": result.updated,
+                                                     "unchanged": result.unchanged})
+        return redirect("followup:plan", pk=found.pk)
+    errors = result.errors if result is not None else []
+    rows = result.results if result is not None else []
+    return TemplateResponse(request, "followup/test_import.html", {
+        "plan": found, "form": form, "result": result, "token": token,
+        "errors": errors[:MAX_ROWS_SHOWN], "more_errors": max(len(errors) - MAX_ROWS_SHOWN, 0),
+        "rows": rows[:MAX_ROWS_SHOWN], "more_rows": max(len(rows) - MAX_ROWS_SHOWN, 0),
+        "chart": _import_chart(result) if result is not None and result.results else None,
+    })
+
+
+@require_perm(Perm.TRACKING_MANAGE)
+def test_import_template(request, pk: int):
+    found = _managed_plan(request, pk)
+    response = HttpResponse(importing.template_file(found), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="test-results-{found.pk}.xlsx"'
+    return response

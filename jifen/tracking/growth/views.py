@@ -419,7 +419,10 @@ def _action_form(request, *, initial=None):
 @require_perm(Perm.TRACKING_MANAGE)
 def action_create(request):
     access = get_access(request)
-    form = _action_form(request)
+    # A tracking report links here with what it found (source=report, the plan, the problem).
+    prefill = {key: request.GET[key][:1000] for key in ("title", "source", "source_ref", "description")
+               if request.GET.get(key)}
+    form = _action_form(request, initial=prefill)
     if request.method == "POST" and form.is_valid():
         try:
             created = services.action_create(created_by=request.user, units=access.units(Perm.TRACKING_MANAGE),

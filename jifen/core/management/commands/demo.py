@@ -6,12 +6,14 @@ from jifen.learning.attendance.demo import build_demo as build_attendance
 from jifen.learning.integrity.demo import build_demo as build_integrity
 from jifen.learning.study.demo import build_demo as build_study
 from jifen.learning.work.demo import build_demo as build_work
+from jifen.notify.demo import build_demo as build_notify
 from jifen.org.demo import DEMO_PASSWORD, build_demo
 from jifen.org.models import Person
 from jifen.rewards.demo import build_demo as build_rewards
 from jifen.rules.demo import build_activity
 from jifen.tracking.followup.demo import build_demo as build_followup
 from jifen.tracking.growth.demo import build_demo as build_growth
+from jifen.tracking.reports.demo import build_demo as build_reports
 
 
 class Command(BaseCommand):
@@ -43,6 +45,8 @@ class Command(BaseCommand):
             build_rewards()
             build_followup()  # a tracking plan with surveys, grades and evaluations
             build_growth()  # observations, application archive, a development plan, improvement actions
+            build_reports()  # the tracking report's baseline, ROI and business measures
+            build_notify()  # this week's points notices and today's reminders, by the real jobs
         self.stdout.write(_("Demo logins (password: %(password)s):") % {"password": password})
         for login in logins:
             self.stdout.write(f"  {login.role:<16} {login.login:<8} {login.name}")

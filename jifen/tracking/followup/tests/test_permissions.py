@@ -7,6 +7,7 @@ survey task, so each can answer their own."""
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from jifen.api.api import api
@@ -150,6 +151,25 @@ CASES: list[Case] = [
             url=on_plan("followup:test_result"),
             data=lambda w, t: {"result-person": w.person(t).pk, "result-score": "88", "result-pre_score": "",
                                "result-taken_on": "2026-03-20"}, ok=302, writes=True),
+    # ---- test results from a spreadsheet (test_import.py tests what an import does; here: who may)
+    *scoped(url_name="followup:test_import", method="get", need=MANAGE_TRACKING, url=on_plan("followup:test_import")),
+    *scoped(url_name="followup:test_import", method="post", need=MANAGE_TRACKING, url=on_plan("followup:test_import"),
+            data=lambda w, t: {"file": SimpleUploadedFile("成绩.csv", f"工号,成绩\n{w.person(t).employee_no},88\n".encode(),
+                                                          content_type="text/csv"), "check_only": "on"},
+            label=" (dry run)"),
+    *scoped(url_name="followup:test_import", method="post", need=MANAGE_TRACKING, url=on_plan("followup:test_import"),
+            data=lambda w, t: {"file": SimpleUploadedFile("成绩.csv", f"工号,成绩\n{w.person(t).employee_no},88\n".encode(),
+                                                          content_type="text/csv")}, ok=302, writes=True),
+    *scoped(url_name="followup:test_import_template", method="get", need=MANAGE_TRACKING,
+            url=on_plan("followup:test_import_template")),
+    *api_scoped("POST /api/v1/tracking/plans/{plan_id}/test-results/import", "import_test_results", MANAGE_TRACKING,
+                lambda w, t: f"{API}/tracking/plans/{w.plans[t].pk}/test-results/import",
+                data=lambda w, t: {"file": SimpleUploadedFile("成绩.csv", f"工号,成绩\n{w.person(t).employee_no},88\n"
+                                                              .encode(), content_type="text/csv")}, label=" (dry run)"),
+    *api_scoped("POST /api/v1/tracking/plans/{plan_id}/test-results/import", "import_test_results", MANAGE_TRACKING,
+                lambda w, t: f"{API}/tracking/plans/{w.plans[t].pk}/test-results/import?dry_run=false",
+                data=lambda w, t: {"file": SimpleUploadedFile("成绩.csv", f"工号,成绩\n{w.person(t).employee_no},88\n"
+                                                              .encode(), content_type="text/csv")}, writes=True),
     *scoped(url_name="followup:peer_add", method="post", need=MANAGE_TRACKING, url=on_plan("followup:peer_add"),
             data=lambda w, t: {"peer-subject": w.person(t).pk, "peer-peer": w.users["hr_auditor"].person.pk},
             ok=302, writes=True),

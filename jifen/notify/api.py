@@ -1,0 +1,85 @@
+"""The inbox and notification preferences over the API (one's own only)."""
+
+import datetime as dt
+from typing import Literal
+
+from django.http import Http404
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from jifen.notify import selectors, services
+from jifen.notify.models import Kind
+
+router = Router(tags=["notifications"])
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    url: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class InboxFilter(Schema):
+    unread: bool = Field(False, description="Only the unread ones")
+
+
+class MarkIn(Schema):
+    ids: list[int] | None = Field(None, description="The notifications to mark; leave out to mark all of them")
+    read: bool = True
+
+
+class MarkOut(Schema):
+    marked: int
+    unread: int
+
+
+class PreferenceIO(Schema):
+    mode: Literal["digest", "immediate"]
+    email: bool
+    robots: bool
+    quiet_start: dt.time
+    quiet_end: dt.time
+    muted_kinds: list[Literal[tuple(k for k in Kind.values if k != Kind.OTHER)]] = []  # type: ignore[misc]
+
+
+@router.get("/notifications", response=list[NotificationOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_notifications(request, filters: Query[InboxFilter]):
+    """My inbox, newest first."""
+    return selectors.inbox(request.user, unread=filters.unread)
+
+
+@router.get("/notifications/unread-count", response=MarkOut)
+def unread_count(request):
+    return {"marked": 0, "unread": services.unread_count(request.user)}
+
+
+@router.post("/notifications/mark", response=MarkOut)
+def mark(request, payload: MarkIn):
+    """Mark some (or all) of my notifications read or unread."""
+    if payload.ids is not None and not selectors.inbox(request.user).filter(pk__in=payload.ids).exists():
+        raise Http404
+    marked = services.mark_read(user=request.user, pks=payload.ids, read=payload.read)
+    return {"marked": marked, "unread": services.unread_count(request.user)}
+
+
+def _preference_out(preference) -> dict:
+    return {"mode": preference.mode, "email": preference.email, "robots": preference.robots,
+            "quiet_start": preference.quiet_start, "quiet_end": preference.quiet_end,
+            "muted_kinds": list(preference.muted_kinds)}
+
+
+@router.get("/notifications/preferences", response=PreferenceIO)
+def get_preferences(request):
+    return _preference_out(services.preference_of(request.user))
+
+
+@router.put("/notifications/preferences", response=PreferenceIO)
+def put_preferences(request, payload: PreferenceIO):
+    """How I want to hear from Jifen outside the app: a daily digest (the default) or each message, by
+    e-mail and / or my team's group chat, and my quiet hours."""
+    return _preference_out(services.preference_save(user=request.user, **payload.dict()))
