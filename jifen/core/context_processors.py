@@ -36,6 +36,7 @@ NAVIGATION = [
     ("work:contributions_review", _("Contributions to review"), "share", Perm.LEARNING_REVIEW),
     ("integrity:cases", _("Box-ticking cases"), "flag", Perm.LEARNING_REVIEW),
     ("catalog:gap_report", _("Credit gaps"), "chart", Perm.LEARNING_VIEW),
+    ("notify:learning_plans", _("Learning improvement plans"), "flag", Perm.LEARNING_VIEW),
     ("org:people", _("People"), "people", Perm.PEOPLE_VIEW),
     ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),
     ("org:positions", _("Positions"), "badge", Perm.POSITIONS_VIEW),

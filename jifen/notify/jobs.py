@@ -317,9 +317,13 @@ def progress_escalations(*, now: dt.datetime | None = None) -> JobRun | None:
         was_behind = set(ProgressCheck.objects.filter(person_id__in=person_ids, month=previous)
                          .values_list("person_id", flat=True))
         made = 0
+        open_plans = {plan.person_id: plan for plan in LearningPlan.objects.filter(
+            person_id__in=person_ids, year=month.year, status=LearningPlan.Status.OPEN)}
         for row in rows:
             expected = _one(row.target * share_of_year)
             if row.target <= 0 or row.earned >= expected * BEHIND_SHARE:
+                if row.person.pk in open_plans:  # caught up: the plan has done its work
+                    _close_plan(open_plans[row.person.pk], row, now)
                 continue
             person = row.person
             ProgressCheck.objects.get_or_create(person=person, month=month,
@@ -340,6 +344,13 @@ def progress_escalations(*, now: dt.datetime | None = None) -> JobRun | None:
         return made
 
     return run_job("escalations", key, _people_with_logins(), handle, now=now)
+
+
+def _close_plan(plan: LearningPlan, row, now: dt.datetime) -> None:
+    plan.status, plan.closed_at = LearningPlan.Status.CLOSED, now
+    plan.note = (_("Caught up: %(earned)s credits earned by %(day)s.") % {
+        "earned": _one(row.earned), "day": timezone.localdate(now)})[:1000]
+    plan.save(update_fields=["status", "closed_at", "note"])
 
 
 def _open_plan(person: Person, month: dt.date, expected: Decimal, row, now: dt.datetime) -> LearningPlan:

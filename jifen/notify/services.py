@@ -17,6 +17,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2),
            dt.timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
+LEASE = dt.timedelta(minutes=5)  # a claimed delivery is another worker's to retry after this long
 
 
 def preference_of(user) -> Preference:
@@ -111,20 +113,26 @@ def notify(*, user, kind: str, title: str, body: str, url: str = "", key: str,
     """The message in the user's inbox, once per ``key`` (None if it was there already), and, for
     those who want each message (or for an urgent kind), its deliveries outside the app."""
     now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(user=user, kind=kind, title=title[:200], body=body,
-                                                       url=url[:500], key=key[:150], created_at=now)
-    except IntegrityError:
-        return None
+    with transaction.atomic():  # the message and its deliveries together: a crash leaves both or neither
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(user=user, kind=kind, title=title[:200], body=body,
+                                                           url=url[:500], key=key[:150], created_at=now)
+        except IntegrityError:
+            return None
+        _plan_deliveries(notification, user, kind, now)
+    return notification
+
+
+def _plan_deliveries(notification: Notification, user, kind: str, now: dt.datetime) -> None:
     preference = preference_of(user)
-    webhooks = list(Channel.objects.filter(kind=ChannelKind.WEBHOOK, is_active=True))
-    for hook in webhooks:  # other systems get every notification as it happens
+    for hook in Channel.objects.filter(kind=ChannelKind.WEBHOOK, is_active=True):
+        # other systems get every notification as it happens
         _delivery(key=f"n{notification.pk}:{hook.kind}:{hook.pk}", user=user, kind=hook.kind, channel=hook,
                   address="", title=notification.title, body=notification.body, url=notification.url, due=now,
                   notifications=[notification])
     if kind in preference.muted_kinds:
-        return notification
+        return
     if preference.mode == Mode.IMMEDIATE or kind in URGENT_KINDS:
         due = after_quiet_hours(preference, now)
         for channel_kind, channel, address in _targets(user, preference):
@@ -133,7 +141,6 @@ def notify(*, user, kind: str, title: str, body: str, url: str = "", key: str,
                       body=notification.body, url=notification.url, due=due, notifications=[notification])
         notification.digested_at = now  # it went out on its own: not in a digest again
         notification.save(update_fields=["digested_at"])
-    return notification
 
 
 def make_digests(*, now: dt.datetime | None = None) -> int:
@@ -206,40 +213,41 @@ def _send(delivery: Delivery) -> None:
 
 
 def deliver_one(pk: int, *, now: dt.datetime | None = None) -> str | None:
-    """Send one due delivery under its row lock; the status it ends in (None if another worker has it
-    or it is no longer due)."""
+    """Send one due delivery; the status it ends in (None if another worker took it or it is no longer
+    due). The delivery is claimed by one conditional UPDATE that pushes its next attempt a lease ahead,
+    so no transaction (and, on SQLite, no write lock) is held while a slow server answers; a worker that
+    dies while sending leaves it to be tried again when the lease runs out."""
     from jifen.notify.channels import ChannelError
 
     now = now or timezone.now()
-    with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update(skip_locked=True).select_related("channel", "user")
-                    .filter(pk=pk, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).first())
-        if delivery is None:
-            return None
-        if delivery.channel is not None and not delivery.channel.is_active:
-            delivery.status, delivery.last_error = DeliveryStatus.SKIPPED, _("The channel was switched off.")
-            delivery.save(update_fields=["status", "last_error"])
-            return delivery.status
-        delivery.attempts += 1
-        try:
-            _send(delivery)
-        except ChannelError as error:
-            delivery.last_error = str(error)[:2000]
-            if error.retryable and delivery.attempts < MAX_ATTEMPTS:
-                delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
-            else:
-                delivery.status = DeliveryStatus.FAILED
-        except Exception as error:  # a bad SMTP server or the like: logged, retried
-            log.exception("delivery %s failed", delivery.key)
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if delivery.attempts < MAX_ATTEMPTS:
-                delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
-            else:
-                delivery.status = DeliveryStatus.FAILED
-        else:
-            delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, ""
-        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at"])
+    claimed = Delivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).update(
+        next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    delivery = Delivery.objects.select_related("channel", "user", "user__person").get(pk=pk)
+    if delivery.channel is not None and not delivery.channel.is_active:
+        delivery.status, delivery.last_error = DeliveryStatus.SKIPPED, _("The channel was switched off.")
+        delivery.save(update_fields=["status", "last_error"])
         return delivery.status
+    retry = delivery.attempts < MAX_ATTEMPTS
+    try:
+        _send(delivery)
+    except ChannelError as error:
+        delivery.last_error = str(error)[:2000]
+        retry = retry and error.retryable
+    except Exception as error:  # a bad SMTP server or the like: logged, retried
+        log.exception("delivery %s failed", delivery.key)
+        delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+    else:
+        delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, ""
+        retry = False
+    if delivery.status != DeliveryStatus.SENT:
+        if retry:
+            delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
+        else:
+            delivery.status = DeliveryStatus.FAILED
+    delivery.save(update_fields=["status", "next_attempt_at", "last_error", "sent_at"])
+    return delivery.status
 
 
 def deliver_due(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:

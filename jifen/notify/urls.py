@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/open/", views.inbox_open, name="open"),
     path("mark/", views.inbox_mark, name="mark"),
     path("preferences/", views.preferences, name="preferences"),
+    path("learning-plans/", views.learning_plans, name="learning_plans"),
     path("learning-plans/<int:pk>/", views.learning_plan, name="learning_plan"),
     # system admins: channels, the delivery log, background jobs
     path("channels/", views.channels, name="channels"),

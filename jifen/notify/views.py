@@ -71,6 +71,18 @@ def preferences(request):
 
 
 @login_required
+def learning_plans(request):
+    """Learning improvement plans: one's own, and those of the people whose learning one sees."""
+    status = request.GET.get("status", "open")
+    found = selectors.learning_plans_visible(get_access(request)).prefetch_related("courses").order_by(
+        "-opened_on", "person__employee_no")
+    if status in ("open", "closed"):
+        found = found.filter(status=status)
+    return TemplateResponse(request, "notify/learning_plans.html", {
+        "page": page_of(request, found), "query": query_without_page(request), "status": status})
+
+
+@login_required
 def learning_plan(request, pk: int):
     plan = selectors.learning_plans_visible(get_access(request)).filter(pk=pk).first()
     if plan is None:

@@ -59,3 +59,22 @@ def test_a_refused_signature_fails_at_once_and_shows_in_the_delivery_log(org, di
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 1 and delivery.last_error
     assert not dingtalk.accepted
+
+
+def test_the_monday_notices_reach_each_person_once_as_one_digest_through_a_real_smtp_server(org, smtp_server,
+                                                                                               settings):
+    from jifen.notify import jobs
+
+    settings.JIFEN_EMAIL = True
+    crowd = [org.person(name=f"学员{i}", email=f"p{i}@example.cn") for i in range(3)]
+    monday = dt.datetime(2026, 11, 23, 7, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    jobs.weekly_notices(now=monday)
+    services.make_digests(now=monday + dt.timedelta(hours=1))
+    assert services.deliver_due(now=monday + dt.timedelta(hours=1)) == {"sent": 3}
+    received = sorted(smtp_server.messages, key=lambda m: m["To"])
+    assert [m["To"] for m in received] == [p.email for p in crowd]
+    body = received[0].get_body(("plain",)).get_content()
+    assert "学员0" in body and received[0].get_body(("html",)) is not None
+    services.make_digests(now=monday + dt.timedelta(hours=2))  # nothing new: no second digest
+    assert services.deliver_due(now=monday + dt.timedelta(hours=2)) == {}
+    assert len(smtp_server.messages) == 3

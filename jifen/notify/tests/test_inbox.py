@@ -77,3 +77,17 @@ def test_the_api_lists_and_marks_my_messages(learner, client):
     marked = client.post("/api/v1/notifications/mark", data={"ids": [listed["items"][0]["id"]]},
                          content_type="application/json").json()
     assert marked == {"marked": 1, "unread": 2}
+
+
+def test_a_manager_sees_the_learning_plans_of_their_people_only(org, client):
+    from jifen.notify.models import LearningPlan
+
+    manager = org.manager_of(org.platform, name="王经理")
+    mine = org.person(name="本组学员")
+    other = org.person(name="市场部学员", unit=org.marketing)
+    for person in (mine, other):
+        LearningPlan.objects.create(person=person, year=2026, opened_on=dt.date(2026, 11, 1), expected=90,
+                                    earned=30, target=120)
+    client.force_login(manager.user)
+    page = client.get(reverse("notify:learning_plans")).content.decode()
+    assert "本组学员" in page and "市场部学员" not in page

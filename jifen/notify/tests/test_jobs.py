@@ -208,3 +208,52 @@ def test_a_delivery_is_sent_once_even_when_two_workers_reach_it(org):
     assert services.deliver_one(pk, now=MONDAY) == DeliveryStatus.SENT
     assert services.deliver_one(pk, now=MONDAY) is None
     assert len(mail.outbox) == 1
+
+
+def test_a_learning_plan_closes_itself_when_the_person_catches_up(org):
+    learner = org.person(name="落后者")
+    org.engineer.annual_credit_target = 120
+    org.engineer.save()
+    for month in (10, 11):
+        jobs.progress_escalations(now=dt.datetime(2026, month, 1, 9, 30, tzinfo=SHANGHAI))
+    plan = LearningPlan.objects.get(person=learner)
+    assert plan.status == LearningPlan.Status.OPEN
+    catch_up = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
+    ledger.award(person=learner, currency=Currency.CREDITS, amount=100, key="catch-up", reason="集中补学",
+                 occurred_at=catch_up, now=catch_up, credit_type="elective")
+    jobs.progress_escalations(now=dt.datetime(2026, 12, 1, 9, 30, tzinfo=SHANGHAI))
+    plan.refresh_from_db()
+    assert plan.status == LearningPlan.Status.CLOSED and plan.closed_at is not None
+
+
+def test_a_delivery_whose_worker_died_while_sending_is_tried_again_after_the_lease(org):
+    (person,) = people(org, 1)
+    immediate(person)
+    services.notify(user=person.user, kind=Kind.OTHER, title="消息", body="内容", key="k", now=MONDAY)
+    delivery = Delivery.objects.get()
+    # A worker claimed it and died before it could say how the sending went.
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=MONDAY + services.LEASE, attempts=1)
+    assert services.deliver_due(now=MONDAY + dt.timedelta(minutes=1)) == {}
+    assert services.deliver_due(now=MONDAY + services.LEASE) == {"sent": 1}
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and len(mail.outbox) == 1
+
+
+def test_jobs_queue_and_run_through_redis_when_redis_url_is_set(org):
+    """At scale the queue is Redis (REDIS_URL): a queued job goes through a real Redis and runs."""
+    import redis
+    from huey import RedisHuey
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    huey = RedisHuey("jifen-test", url="redis://127.0.0.1:6379/15", immediate=False)
+    huey.flush()
+    run_weekly = huey.task()(lambda: bool(jobs.weekly_notices(now=MONDAY)))
+    people(org, 2)
+    run_weekly()
+    assert len(huey) == 1  # waiting in Redis
+    assert huey.execute(huey.dequeue()) is True
+    assert Notification.objects.filter(kind=Kind.WEEKLY).count() == 2
+    huey.flush()

@@ -90,6 +90,7 @@ CASES: list[Case] = [
     Case("notify:preferences", "get", SIGNED_IN, page("notify:preferences")),
     Case("notify:preferences", "post", SIGNED_IN, page("notify:preferences"), data=lambda w, t: PREFERENCES,
          ok=302, writes=True),
+    Case("notify:learning_plans", "get", SIGNED_IN, page("notify:learning_plans")),
     *scoped(url_name="notify:learning_plan", method="get", need=SEE_LEARNING,
             url=lambda w, t: reverse("notify:learning_plan", args=[w.plans[t].pk])),
     Case("notify:channels", "get", RUN_NOTIFICATIONS, page("notify:channels")),
