@@ -37,6 +37,10 @@ class MarkOut(Schema):
     unread: int
 
 
+class UnreadOut(Schema):
+    unread: int
+
+
 class PreferenceIO(Schema):
     mode: Literal["digest", "immediate"]
     email: bool
@@ -53,9 +57,10 @@ def list_notifications(request, filters: Query[InboxFilter]):
     return selectors.inbox(request.user, unread=filters.unread)
 
 
-@router.get("/notifications/unread-count", response=MarkOut)
+@router.get("/notifications/unread-count", response=UnreadOut)
 def unread_count(request):
-    return {"marked": 0, "unread": services.unread_count(request.user)}
+    """How many of my notifications are unread (for an app's badge)."""
+    return {"unread": services.unread_count(request.user)}
 
 
 @router.post("/notifications/mark", response=MarkOut)

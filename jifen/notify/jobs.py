@@ -172,7 +172,7 @@ def weekly_notices(*, now: dt.datetime | None = None) -> JobRun | None:
         keys = _fresh({pk: f"{key}:{pk}" for pk in person_ids})
         if not keys:
             return 0
-        people = list(Person.objects.filter(pk__in=list(keys)).select_related("user", "position", "org_unit")
+        people = list(Person.objects.filter(pk__in=list(keys)).select_related("user", "user__notify_preference", "position", "org_unit")
                       .order_by("pk"))
         earned = _standings(keys, Period.WEEK, week)
         year_points = _standings(keys, Period.YEAR, year_start)
@@ -211,7 +211,7 @@ def monthly_statements(*, now: dt.datetime | None = None) -> JobRun | None:
         keys = _fresh({pk: f"{key}:{pk}" for pk in person_ids})
         if not keys:
             return 0
-        people = list(Person.objects.filter(pk__in=list(keys)).select_related("user", "position", "org_unit")
+        people = list(Person.objects.filter(pk__in=list(keys)).select_related("user", "user__notify_preference", "position", "org_unit")
                       .order_by("pk"))
         start, end = _local_midnight(month), _local_midnight(first)
         earned = _standings(keys, Period.MONTH, month)

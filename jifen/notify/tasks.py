@@ -63,6 +63,8 @@ JOBS = {
                     (None, 1, "09:30")),
     "action_escalations": (_actions, _("Overdue improvement actions"), (None, None, "09:15")),
     "review_reminders": (_reviews, _("Appeals and adjustments waiting"), (None, None, "09:20")),
+    "monthly_report": (lambda now: __import__("jifen.reports.exports.tasks", fromlist=["monthly_report"])
+                       .monthly_report(now), _("Monthly points report"), (None, 1, "06:30")),
 }
 
 

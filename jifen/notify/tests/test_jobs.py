@@ -257,3 +257,23 @@ def test_jobs_queue_and_run_through_redis_when_redis_url_is_set(org):
     assert huey.execute(huey.dequeue()) is True
     assert Notification.objects.filter(kind=Kind.WEEKLY).count() == 2
     huey.flush()
+
+
+def test_the_weekly_run_costs_a_few_queries_per_person_not_per_entry(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(n: int, week: int) -> int:
+        crowd = [org.person(name=f"第{week}周{i}") for i in range(n)]
+        for person in crowd:
+            for k in range(5):
+                ledger.award(person=person, currency=Currency.POINTS, amount=1, key=f"{week}:{person.pk}:{k}",
+                             reason="签到", now=MONDAY - dt.timedelta(days=3 + 7 * (week - 1)))
+        with CaptureQueriesContext(connection) as captured:
+            jobs.weekly_notices(now=MONDAY + dt.timedelta(weeks=week))
+        return len(captured)
+
+    small, large = cost(4, 1), cost(12, 2)  # the second week's run covers 16 people
+    # per extra person, whatever their entries: the notice in a savepoint (its key is its idempotency) and
+    # the webhooks it goes to
+    assert (large - small) / 12 <= 6

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -127,8 +128,6 @@ def report_xlsx(request, pk: int):
 
 
 def _attachment(name: str) -> str:
-    from django.utils.http import content_disposition_header
-
     return content_disposition_header(True, name)
 
 
