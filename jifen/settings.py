@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "jifen.tracking.supervision",
     "jifen.tracking.reports",
     "jifen.notify",
+    "jifen.reports.dashboards",
+    "jifen.reports.exports",
     "jifen.api",
 ]
 

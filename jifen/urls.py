@@ -23,6 +23,8 @@ urlpatterns = [
     path("work/", include("jifen.learning.work.urls")),
     path("integrity/", include("jifen.learning.integrity.urls")),
     path("notifications/", include("jifen.notify.urls")),
+    path("exports/", include("jifen.reports.exports.urls")),
+    path("dashboards/", include("jifen.reports.dashboards.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

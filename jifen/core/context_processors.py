@@ -49,11 +49,16 @@ NAVIGATION = [
     ("followup:plans", _("Tracking plans"), "flag", Perm.TRACKING_MANAGE),
     ("followup:results", _("Follow-up results"), "chart", Perm.TRACKING_VIEW),
     ("tracking_reports:index", _("Tracking reports"), "chart", Perm.TRACKING_VIEW),
+    ("dashboards:team", _("My team at a glance"), "chart", Perm.LEARNING_VIEW),
+    ("dashboards:training", _("Training dashboard"), "chart", Perm.TRACKING_VIEW),
+    ("dashboards:economy", _("Points economy"), "scale", Perm.REWARDS_MANAGE),
     ("tracking_reports:measures", _("Business results"), "scale", Perm.TRACKING_FOLLOW),
     ("growth:observations", _("Follow-up of my people"), "people", Perm.TRACKING_FOLLOW),
     ("growth:actions", _("Improvement actions"), "flag", Perm.TRACKING_MANAGE),
     ("notify:deliveries", _("Notifications and jobs"), "gear", Perm.NOTIFY_MANAGE),
     ("supervision:kpis", _("Supervision and archive"), "chart", Perm.TRACKING_VIEW),
+    ("exports:index", _("Reports and exports"), "chart", Perm.LEDGER_VIEW),
+    ("exports:my_record", _("My learning record"), "book", LEARNER),
 ]
 
 

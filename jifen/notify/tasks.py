@@ -51,7 +51,8 @@ def _reviews(now: dt.datetime):
                      lambda: jobs.review_reminders(now=now), now=now)
 
 
-# name: (run it, label, when in local time: (weekday or None, day of month or None, "HH:MM"))
+# name: (run it, label, when in local time: (weekday or None, day of month or None, "HH:MM")). Other apps add
+# their scheduled jobs here when they load (e.g. the reports' monthly points report): notify imports none of them.
 JOBS = {
     "expiry": (_expiry, _("Points expiry"), (None, None, "00:30")),
     "followup_overdue": (_overdue_tasks, _("Overdue follow-up tasks"), (None, None, "00:40")),
@@ -63,8 +64,6 @@ JOBS = {
                     (None, 1, "09:30")),
     "action_escalations": (_actions, _("Overdue improvement actions"), (None, None, "09:15")),
     "review_reminders": (_reviews, _("Appeals and adjustments waiting"), (None, None, "09:20")),
-    "monthly_report": (lambda now: __import__("jifen.reports.exports.tasks", fromlist=["monthly_report"])
-                       .monthly_report(now), _("Monthly points report"), (None, 1, "06:30")),
 }
 
 

@@ -1,0 +1,347 @@
+"""Reads behind the reports and exports. Everything here reads the other apps and writes nothing.
+
+The monthly points report is worked out chunk by chunk of people, in a fixed number of queries per
+chunk whatever its size: one for the people, one for their points in and before the month, one for
+the points earned by rule and one for their credits of the year up to the month's end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+
+from jifen.catalog import selectors as catalog
+from jifen.ledger.models import Currency, Entry, EntryKind
+from jifen.org.models import OrgUnit, Person
+from jifen.org.permissions import Access, Perm
+
+ZERO = Decimal(0)
+CHUNK = 2000
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[first day of the month, first day of the next month) at local midnight."""
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return dt.datetime.combine(first, dt.time.min, tzinfo=tz), dt.datetime.combine(following, dt.time.min, tzinfo=tz)
+
+
+# ---------------------------------------------------------------- who may see a monthly report
+
+
+def may_see_report(access: Access, unit: OrgUnit | None) -> bool:
+    """Points of a whole unit are for those who see the points of others over it (the organisation's
+    for those who see everyone's)."""
+    if not access.sees_others(Perm.LEDGER_VIEW):
+        return False
+    if unit is None:
+        return access.scope(Perm.LEDGER_VIEW).everything
+    return access.can_unit(Perm.LEDGER_VIEW, unit)
+
+
+def report_units(access: Access) -> QuerySet[OrgUnit]:
+    return access.units(Perm.LEDGER_VIEW).filter(archived_at__isnull=True).order_by("name_path")
+
+
+def reports_visible(access: Access):
+    from jifen.reports.exports.models import ReportFile
+
+    files = ReportFile.objects.select_related("scope_unit", "job_run", "requested_by").order_by("-created_at", "-pk")
+    scope = access.scope(Perm.LEDGER_VIEW)
+    if scope.everything:
+        return files
+    if not access.sees_others(Perm.LEDGER_VIEW):
+        return files.none()
+    return files.filter(scope_unit__in=OrgUnit.objects.filter(scope.unit_q()).values("pk"))
+
+
+# ---------------------------------------------------------------- the monthly points report
+
+
+@dataclass
+class PersonMonth:
+    person: Person
+    opening: Decimal = ZERO
+    earned: Decimal = ZERO  # awards
+    penalties: Decimal = ZERO  # negative
+    other: Decimal = ZERO  # adjustments and reversals
+    spent: Decimal = ZERO  # spending net of refunds, as a positive amount
+    expired: Decimal = ZERO  # positive
+    credits: Decimal = ZERO  # credits earned this year up to the month's end
+    target: Decimal = ZERO
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.earned + self.penalties + self.other - self.spent - self.expired
+
+    @property
+    def missing(self) -> Decimal:
+        return max(self.target - self.credits, ZERO)
+
+
+@dataclass
+class UnitMonth:
+    """Totals of a unit and everything below it (or of the organisation)."""
+
+    unit: OrgUnit | None
+    people: int = 0
+    opening: Decimal = ZERO
+    earned: Decimal = ZERO
+    penalties: Decimal = ZERO
+    other: Decimal = ZERO
+    spent: Decimal = ZERO
+    expired: Decimal = ZERO
+    closing: Decimal = ZERO
+    credits: Decimal = ZERO
+    target: Decimal = ZERO
+    met: int = 0  # people whose credits this year reached their target
+    by_rule: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+
+    def add(self, row: PersonMonth) -> None:
+        self.people += 1
+        for name in ("opening", "earned", "penalties", "other", "spent", "expired", "closing", "credits", "target"):
+            setattr(self, name, getattr(self, name) + getattr(row, name))
+        self.met += row.credits >= row.target
+
+    @property
+    def name(self) -> str:
+        return self.unit.name_path if self.unit else ""
+
+    @property
+    def depth(self) -> int:
+        return self.unit.depth if self.unit else 0
+
+    @property
+    def met_percent(self) -> int:
+        return round(100 * self.met / self.people) if self.people else 0
+
+    def rules(self) -> list[tuple[str, Decimal]]:
+        return sorted(self.by_rule.items(), key=lambda item: (-item[1], item[0]))
+
+
+def report_people(unit: OrgUnit | None) -> list[int]:
+    """Everyone in the unit's subtree (or the organisation), those who left too: their month still counts."""
+    people = Person.objects.all()
+    if unit is not None:
+        people = people.filter(org_unit__path__startswith=unit.path)
+    return list(people.order_by("org_unit__path", "employee_no", "pk").values_list("pk", flat=True))
+
+
+def month_rows(person_ids: list[int], month: dt.date) -> tuple[list[PersonMonth], dict[int, dict[str, Decimal]]]:
+    """One chunk of people: their month, and the points each earned by rule (person → rule → points)."""
+    start, end = month_bounds(month)
+    people = list(Person.objects.filter(pk__in=person_ids).select_related("org_unit", "position")
+                  .order_by("org_unit__path", "employee_no", "pk"))
+    in_month = Q(occurred_at__gte=start)
+
+    def part(*kinds):
+        return Sum("amount", filter=in_month & Q(kind__in=kinds))
+
+    sums = {row["account__person_id"]: row for row in Entry.objects.filter(
+        account__person_id__in=person_ids, account__currency=Currency.POINTS, occurred_at__lt=end,
+    ).values("account__person_id").annotate(
+        opening=Sum("amount", filter=Q(occurred_at__lt=start)), earned=part(EntryKind.AWARD),
+        penalties=part(EntryKind.PENALTY), other=part(EntryKind.ADJUSTMENT, EntryKind.REVERSAL),
+        spent=part(EntryKind.SPEND, EntryKind.REFUND), expired=part(EntryKind.EXPIRY))}
+    by_rule: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for row in (Entry.objects.filter(account__person_id__in=person_ids, account__currency=Currency.POINTS,
+                                     kind=EntryKind.AWARD, occurred_at__gte=start, occurred_at__lt=end)
+                .values("account__person_id", "rule_label").annotate(total=Sum("amount"))):
+        by_rule[row["account__person_id"]][row["rule_label"]] = row["total"] or ZERO
+    # Credits of the year as they stood at the month's end, against the year's target (the position's,
+    # pro-rated by hire date, as in ``catalog.gap_rows``).
+    credits = _credits_until(person_ids, month.year, end)
+    rows = []
+    for person in people:
+        found = sums.get(person.pk, {})
+        base = Decimal(person.position.annual_credit_target) if person.position_id else ZERO
+        rows.append(PersonMonth(
+            person=person, opening=found.get("opening") or ZERO, earned=found.get("earned") or ZERO,
+            penalties=found.get("penalties") or ZERO, other=found.get("other") or ZERO,
+            spent=-(found.get("spent") or ZERO), expired=-(found.get("expired") or ZERO),
+            credits=credits.get(person.pk, ZERO),
+            target=catalog.prorated_target(base=base, hire_date=person.hire_date, year=month.year)))
+    return rows, by_rule
+
+
+def _credits_until(person_ids: list[int], year: int, end: dt.datetime) -> dict[int, Decimal]:
+    from jifen.ledger.selectors import year_bounds
+
+    start, _year_end = year_bounds(year)
+    return {row["account__person_id"]: row["total"] or ZERO for row in Entry.objects.filter(
+        account__person_id__in=person_ids, account__currency=Currency.CREDITS, occurred_at__gte=start,
+        occurred_at__lt=end).values("account__person_id").annotate(total=Sum("amount"))}
+
+
+class MonthlyTotals:
+    """Running totals per unit (each person counts in their unit and every unit above it inside the
+    report's scope) and for the whole report."""
+
+    def __init__(self, unit: OrgUnit | None):
+        self.scope = unit
+        units = OrgUnit.objects.all() if unit is None else OrgUnit.objects.filter(path__startswith=unit.path)
+        self.units = {u.path: UnitMonth(unit=u) for u in units.order_by("path")}
+        self.total = UnitMonth(unit=unit)
+
+    def add(self, rows: list[PersonMonth], by_rule: dict[int, dict[str, Decimal]]) -> None:
+        step = OrgUnit.steplen
+        for row in rows:
+            path = row.person.org_unit.path
+            targets = [self.units[path[:end]] for end in range(step, len(path) + 1, step) if path[:end] in self.units]
+            for target in [*targets, self.total]:
+                target.add(row)
+                for rule, points in by_rule.get(row.person.pk, {}).items():
+                    target.by_rule[rule] += points
+
+    def departments(self) -> list[UnitMonth]:
+        return [u for u in self.units.values() if u.people]
+
+
+def iter_chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+# ---------------------------------------------------------------- appraisal / promotion eligibility (seed 003)
+
+
+@dataclass
+class Eligibility:
+    gap: catalog.GapRow
+    certificates: list[str]
+
+    @property
+    def person(self) -> Person:
+        return self.gap.person
+
+    @property
+    def eligible(self) -> bool:
+        return self.gap.missing <= 0 and self.gap.required_missing <= 0
+
+
+def eligibility_rows(people: QuerySet[Person], *, year: int, now: dt.datetime) -> Iterator[Eligibility]:
+    """Who meets the year's credit requirement (total and required share) and who does not by how
+    much, with the certificates they hold; a fixed number of queries per chunk of 2,000 people."""
+    from jifen.recognition.models import Certificate
+
+    ids = list(people.values_list("pk", flat=True))
+    for chunk in iter_chunks(ids):
+        found = list(Person.objects.filter(pk__in=chunk).select_related("org_unit", "position")
+                     .order_by("org_unit__path", "employee_no"))
+        held = defaultdict(list)
+        for person_id, title in (Certificate.objects.filter(person_id__in=chunk, revoked_at__isnull=True)
+                                 .order_by("issued_at", "pk").values_list("person_id", "title")):
+            held[person_id].append(title)
+        for gap in catalog.gap_rows(people=found, now=now, year=year):
+            yield Eligibility(gap=gap, certificates=held.get(gap.person.pk, []))
+
+
+# ---------------------------------------------------------------- a person's learning record (学习档案)
+
+
+def learning_record(person: Person) -> dict:
+    from jifen.catalog.models import Enrolment
+    from jifen.ledger.models import Account
+    from jifen.recognition.models import Certificate
+    from jifen.rules.models import Event, EventType
+    from jifen.tracking.followup.models import TestResult
+    from jifen.tracking.growth.models import ApplicationCase, Observation
+
+    completed = list(Event.objects.filter(person=person, type=EventType.COURSE_COMPLETED, course__isnull=False)
+                     .select_related("course").order_by("occurred_at"))
+    enrolments = list(Enrolment.objects.filter(person=person, status=Enrolment.Status.ENROLLED)
+                      .select_related("session__course").order_by("session__starts_at"))
+    years = list(Entry.objects.filter(account__person=person, account__currency=Currency.CREDITS)
+                 .values("occurred_at__year").annotate(
+                     total=Sum("amount"), required=Sum("amount", filter=Q(credit_type="required")))
+                 .order_by("occurred_at__year"))
+    points = Entry.objects.filter(account__person=person, account__currency=Currency.POINTS).aggregate(
+        earned=Sum("amount", filter=Q(kind=EntryKind.AWARD)),
+        spent=Sum("amount", filter=Q(kind__in=[EntryKind.SPEND, EntryKind.REFUND])),
+        expired=Sum("amount", filter=Q(kind=EntryKind.EXPIRY)))
+    balance = Account.objects.filter(person=person, currency=Currency.POINTS).values_list("balance", flat=True).first()
+    return {
+        "person": person,
+        "completed": completed,
+        "enrolments": enrolments,
+        "years": [{"year": y["occurred_at__year"], "total": y["total"] or ZERO, "required": y["required"] or ZERO,
+                   "elective": (y["total"] or ZERO) - (y["required"] or ZERO)} for y in years],
+        "points": {"balance": balance or ZERO, "earned": points["earned"] or ZERO,
+                   "spent": -(points["spent"] or ZERO), "expired": -(points["expired"] or ZERO)},
+        "certificates": list(Certificate.objects.filter(person=person).select_related("course")
+                             .order_by("issued_at", "pk")),
+        "results": list(TestResult.objects.filter(person=person).select_related("plan", "course")
+                        .order_by("taken_on", "pk")),
+        "observations": list(Observation.objects.filter(person=person).select_related("course")
+                             .order_by("observed_on", "pk")),
+        "cases": list(ApplicationCase.objects.filter(person=person).select_related("course")
+                      .order_by("applied_on", "pk")),
+    }
+
+
+# ---------------------------------------------------------------- the lists, filtered as on their own pages
+
+
+def _midnight(day: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE)) if day else None
+
+
+def people_export(access: Access, params) -> QuerySet[Person]:
+    """``org:people``: PEOPLE_VIEW scope, filtered by search, unit, position and status."""
+    from jifen.org import selectors as org
+    from jifen.org.forms import PeopleFilterForm
+
+    form = PeopleFilterForm(params or None, units=org.unit_choices(access=access))
+    filters = form.cleaned_data if form.is_valid() else {}
+    return org.person_list(access=access, query=filters.get("q") or "", unit=filters.get("unit"),
+                           position=filters.get("position"), status=filters.get("status") or "")
+
+
+def entries_export(access: Access, params) -> QuerySet[Entry]:
+    """``ledger:search``: entries of the people whose points one sees, by person, rule, kind and dates."""
+    from jifen.ledger import selectors as ledger
+    from jifen.reports.exports.forms import LedgerFilterForm
+
+    form = LedgerFilterForm(params or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    return ledger.ledger_search(
+        access=access, query=data.get("q") or "", rule=data.get("rule") or "", kind=data.get("kind") or "",
+        currency=data.get("currency") or "", start=_midnight(data.get("start")),
+        end=_midnight(data.get("end"))).select_related("account__person__org_unit", "actor")
+
+
+def orders_export(access: Access, params):
+    """``rewards:orders``: orders of people in scope, by status (awaiting approval unless told)."""
+    from jifen.rewards.models import RedemptionStatus
+    from jifen.rewards.selectors import orders_in_scope
+
+    status = params.get("status", RedemptionStatus.PENDING)
+    found = orders_in_scope(access=access)
+    if status in RedemptionStatus.values:
+        found = found.filter(status=status)
+    return found.order_by("-created_at", "-pk")
+
+
+def results_export(access: Access, params):
+    """``followup:results``: test results of the people one follows, by grade."""
+    from jifen.tracking.followup.models import Grade
+    from jifen.tracking.followup.selectors import results_in_scope
+
+    grade = params.get("grade", "")
+    return results_in_scope(access, grade if grade in Grade.values else "")
+
+
+def eligibility_people(access: Access, params) -> QuerySet[Person]:
+    """``catalog:gap_report``: LEARNING_VIEW scope, by search and unit."""
+    from jifen.catalog.forms import GapFilterForm
+
+    form = GapFilterForm(params or None, units=access.units(Perm.LEARNING_VIEW).order_by("path"))
+    filters = form.cleaned_data if form.is_valid() else {}
+    return catalog.gap_people(access=access, q=filters.get("q", ""), unit=filters.get("unit"))
