@@ -104,3 +104,20 @@ def test_a_learner_prints_their_learning_record_and_not_someone_elses(client, or
     manager = org.manager_of(org.rnd)
     client.force_login(manager.user)
     assert client.get(reverse("exports:record", args=[a.pk])).status_code == 200
+
+
+def test_each_list_page_links_to_its_excel_with_the_filters_it_shows(org, client):
+    from django.urls import reverse
+
+    admin = org.system_admin()
+    org.person(name="郑雨桐")
+    client.force_login(admin)
+    for page, export in (("org:people", "exports:people"), ("ledger:search", "exports:entries"),
+                         ("rewards:orders", "exports:orders"), ("followup:results", "exports:results"),
+                         ("catalog:gap_report", "exports:eligibility")):
+        html = client.get(reverse(page) + "?q=郑").content.decode()
+        link = f'{reverse(export)}?q=%E9%83%91'
+        assert link in html, (page, export)
+        downloaded = client.get(link)
+        assert downloaded.status_code == 200, (export, downloaded.status_code)
+        assert b"".join(downloaded.streaming_content if downloaded.streaming else [downloaded.content])[:2] == b"PK"
