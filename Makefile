@@ -65,3 +65,4 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_org.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_ledger.py --events $(BENCH_EVENTS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_boards.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_reports.py

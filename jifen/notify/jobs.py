@@ -58,7 +58,7 @@ def claim(job: str, key: str, now: dt.datetime) -> JobRun | None:
 
 
 def run_job(job: str, key: str, items: Iterable, handle: Callable[[list], int], *,
-            now: dt.datetime | None = None) -> JobRun | None:
+            now: dt.datetime | None = None, chunk_size: int = CHUNK) -> JobRun | None:
     """Claim the period, then ``handle`` the items chunk by chunk (it returns how many messages it made
     and must skip what exists), saving progress; on an error the run is marked failed and it raises."""
     now = now or timezone.now()
@@ -69,8 +69,8 @@ def run_job(job: str, key: str, items: Iterable, handle: Callable[[list], int], 
         items = list(items)
         run.total, run.done = len(items), 0
         run.save(update_fields=["total", "done"])
-        for start in range(0, len(items), CHUNK):
-            chunk = items[start:start + CHUNK]
+        for start in range(0, len(items), chunk_size):
+            chunk = items[start:start + chunk_size]
             run.made += handle(chunk)
             run.done += len(chunk)
             run.heartbeat_at = timezone.now()

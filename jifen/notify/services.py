@@ -186,30 +186,48 @@ def _message(delivery: Delivery):
 
 
 def _send(delivery: Delivery) -> None:
-    from jifen.notify import channels
-
     message = _message(delivery)
-    kind = delivery.channel_kind
-    if kind == ChannelKind.EMAIL:
-        language = language_of(delivery.user) if delivery.user else None
-        channels.send_email([delivery.address], message, language=language)
-    elif kind == ChannelKind.WECOM:
-        channels.send_wecom(delivery.channel.url, message)
-    elif kind == ChannelKind.DINGTALK:
-        channels.send_dingtalk(delivery.channel.url, delivery.channel.secret, message)
-    elif kind == ChannelKind.FEISHU:
-        channels.send_feishu(delivery.channel.url, delivery.channel.secret, message)
-    elif kind == ChannelKind.WEBHOOK:
+    if delivery.channel_kind == ChannelKind.WEBHOOK:
         notification = delivery.notifications.first()
         payload = {"title": delivery.title, "text": delivery.body, "url": message.url,
                    "kind": notification.kind if notification else "",
                    "recipient": {"username": delivery.user.get_username(),
                                  "employee_no": getattr(getattr(delivery.user, "person", None), "employee_no", "")}
                    if delivery.user else None}
-        channels.send_webhook(delivery.channel.url, delivery.channel.secret, "notification", payload,
-                              delivery_id=delivery.key)
+        _dispatch(delivery.channel_kind, delivery.channel, message, address=delivery.address, user=delivery.user,
+                  webhook=("notification", payload, delivery.key))
+    else:
+        _dispatch(delivery.channel_kind, delivery.channel, message, address=delivery.address, user=delivery.user)
+
+
+def _dispatch(kind: str, channel: Channel | None, message, *, address: str = "", user=None,
+              webhook: tuple[str, dict, str] | None = None) -> None:
+    """Hand one message to the sender of its kind (raises ``channels.ChannelError`` when refused)."""
+    from jifen.notify import channels
+
+    if kind == ChannelKind.EMAIL:
+        channels.send_email([address], message, language=language_of(user) if user else None)
+    elif kind == ChannelKind.WECOM:
+        channels.send_wecom(channel.url, message)
+    elif kind == ChannelKind.DINGTALK:
+        channels.send_dingtalk(channel.url, channel.secret, message)
+    elif kind == ChannelKind.FEISHU:
+        channels.send_feishu(channel.url, channel.secret, message)
+    elif kind == ChannelKind.WEBHOOK:
+        event, payload, delivery_id = webhook or ("test", {"title": message.title, "text": message.text}, "")
+        channels.send_webhook(channel.url, channel.secret, event, payload, delivery_id=delivery_id)
     else:  # pragma: no cover - the choices are closed
         raise ValueError(kind)
+
+
+def send_test(channel: Channel) -> None:
+    """Send a test message through a group chat or webhook channel now (raises ``ChannelError`` when the
+    platform refuses it), so an admin sees at once whether the address and secret are right."""
+    from jifen.notify.channels import Message
+
+    message = Message(title=_("Jifen test message"), text=_("If you can read this, the channel works."),
+                      url=absolute(reverse("notify:inbox")))
+    _dispatch(channel.kind, channel, message)
 
 
 def deliver_one(pk: int, *, now: dt.datetime | None = None) -> str | None:

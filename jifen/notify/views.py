@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from jifen.core.errors import ApplicationError
 from jifen.core.paging import page_of, query_without_page
 from jifen.notify import jobs, selectors, services, tasks
-from jifen.notify.channels import ChannelError, Message
+from jifen.notify.channels import ChannelError
 from jifen.notify.forms import ChannelForm, PreferenceForm
 from jifen.notify.models import Channel, Delivery, DeliveryStatus, JobRun
 from jifen.org.permissions import Perm, get_access, require_perm
@@ -120,20 +120,9 @@ def channel_edit(request, pk: int):
 @require_perm(Perm.NOTIFY_MANAGE)
 def channel_test(request, pk: int):
     """Send a test message now and say what the platform answered."""
-    from jifen.notify import channels as send
-
     channel = get_object_or_404(Channel, pk=pk)
-    message = Message(title=_("Jifen test message"), text=_("If you can read this, the channel works."),
-                      url=services.absolute(reverse("notify:inbox")))
     try:
-        if channel.kind == "wecom":
-            send.send_wecom(channel.url, message)
-        elif channel.kind == "dingtalk":
-            send.send_dingtalk(channel.url, channel.secret, message)
-        elif channel.kind == "feishu":
-            send.send_feishu(channel.url, channel.secret, message)
-        else:
-            send.send_webhook(channel.url, channel.secret, "test", {"title": message.title, "text": message.text})
+        services.send_test(channel)
     except ChannelError as error:
         messages.error(request, _("The test message was refused: %(error)s") % {"error": error})
     else:

@@ -31,6 +31,8 @@ class RewardIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     category: RewardCategory
     price: Decimal = Field(..., gt=0, max_digits=10, decimal_places=2)
+    unit_cost: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2,
+                                      description="What one costs the company, in yuan; null: not known.")
     stock: int | None = Field(None, ge=0, description="null: unlimited.")
     description: str = ""
     limit_per_person: int | None = Field(None, ge=1)
@@ -42,11 +44,19 @@ class RewardOut(Schema):
     name: str
     category: str
     price: float
+    unit_cost: float | None = Field(..., description="What one costs the company, in yuan; null: not known, "
+                                                   "and always null for those who do not manage rewards.")
     stock: int | None = Field(..., description="Stock left; null: unlimited.")
     description: str
     limit_per_person: int | None
     limit_period: str
     is_active: bool
+
+    @staticmethod
+    def resolve_unit_cost(obj, context) -> float | None:
+        if obj.unit_cost is None or not get_access(context["request"]).has(Perm.REWARDS_MANAGE):
+            return None
+        return float(obj.unit_cost)
 
 
 class RedemptionIn(Schema):

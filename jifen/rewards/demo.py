@@ -24,12 +24,18 @@ REWARDS = [
     ("LEAVE-1", "带薪学习假一天", RewardCategory.STUDY_LEAVE, 450, None, "每年限兑一次。"),
 ]
 
+# What each costs the company, in yuan (an honour costs nothing; study leave is a day's pay).
+COSTS = {"BOOK-01": Decimal(59), "NOTE-02": Decimal(35), "CARD-50": Decimal(50), "SEAT-PM": Decimal(3800),
+         "CONF-AI": Decimal(2600), "FUND-1K": Decimal(1000), "STAR-Q": Decimal(0), "MENTOR": Decimal(600),
+         "INTERN": Decimal(0), "LEAVE-1": Decimal(420)}
+
 
 def build_demo(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     for code, name, category, price, stock, description in REWARDS:
         Reward.objects.get_or_create(code=code, defaults={
             "name": name, "category": category, "price": Decimal(price), "stock": stock,
+            "unit_cost": COSTS.get(code),
             "description": description, "limit_per_person": 1 if code == "LEAVE-1" else None,
             "limit_period": LimitPeriod.YEAR})
     if Redemption.objects.exists():

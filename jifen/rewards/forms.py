@@ -33,7 +33,7 @@ class RewardForm(forms.ModelForm):
 
     class Meta:
         model = Reward
-        fields = ["code", "name", "category", "price", "stock", "limit_per_person", "limit_period", "description",
+        fields = ["code", "name", "category", "price", "unit_cost", "stock", "limit_per_person", "limit_period", "description",
                   "picture", "units", "positions", "min_level", "active_from", "active_to", "is_active"]
         widgets = {
             "active_from": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

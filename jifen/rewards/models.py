@@ -6,6 +6,7 @@ transaction, so an order either holds both its stock and its points, or neither.
 """
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,11 @@ class Reward(models.Model):
     description = models.TextField(_("description"), blank=True)
     picture = models.FileField(_("picture"), upload_to=picture_upload_to, max_length=200, blank=True)
     price = models.DecimalField(_("price (points)"), max_digits=10, decimal_places=2)
+    unit_cost = models.DecimalField(
+        _("cost to the company (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("What one of these costs the company; the points economy values the points people hold with it. "
+                    "Empty: not known."))
     stock = models.PositiveIntegerField(_("stock left"), null=True, blank=True,
                                         help_text=_("Empty: unlimited."))
     limit_per_person = models.PositiveIntegerField(_("limit per person"), null=True, blank=True,
@@ -65,6 +71,8 @@ class Reward(models.Model):
         ordering = ["category", "price", "code"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="reward_price_positive"),
+            models.CheckConstraint(condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0),
+                                   name="reward_cost_never_negative"),
             models.CheckConstraint(condition=Q(stock__isnull=True) | Q(stock__gte=0), name="reward_stock_never_negative"),
             models.CheckConstraint(condition=~Q(code="") & ~Q(name=""), name="reward_code_and_name"),
         ]

@@ -92,6 +92,8 @@ def dashboard_me(request):
 class UnitOut(Schema):
     unit_id: int
     name: str
+    directly: bool = Field(..., description="Only the people placed on the unit itself (a top unit's own staff), "
+                                            "not on its sub-units, which have rows of their own")
     people: int
     at_target: int
     percent: Decimal | None
@@ -99,8 +101,8 @@ class UnitOut(Schema):
 
 
 def _units(rows) -> list[UnitOut]:
-    return [UnitOut(unit_id=row.unit.pk, name=row.unit.name, people=row.people, at_target=row.at_target,
-                    percent=row.percent, points=row.points) for row in rows]
+    return [UnitOut(unit_id=row.unit.pk, name=row.name, directly=row.direct, people=row.people,
+                    at_target=row.at_target, percent=row.percent, points=row.points) for row in rows]
 
 
 class LagOut(Schema):
@@ -250,6 +252,12 @@ class EconomyOut(Schema):
                                                                "that average price")
     stock_points: Decimal = Field(..., description="Points the limited stock on sale is worth")
     stock_coverage_percent: Decimal | None
+    yuan_per_point: Decimal | None = Field(..., description="What the company pays per point, over the rewards on "
+                                                            "sale that have a cost (total cost / total price)")
+    liability_yuan: Decimal | None = Field(..., description="The outstanding points in yuan at that rate; null when "
+                                                            "no reward on sale has a cost")
+    rewards_with_cost: int
+    rewards_on_sale: int
     low_stock: list[LowStockOut]
     rules: list[RuleOut]
 
@@ -272,6 +280,8 @@ def dashboard_economy(request, filters: Query[StockFilter]):
                                 outstanding=m.outstanding) for m in board.months],
         outstanding=board.outstanding, average_price=board.average_price, rewards_coverable=board.rewards_coverable,
         stock_points=board.stock_points, stock_coverage_percent=board.coverage,
+        yuan_per_point=board.yuan_per_point, liability_yuan=board.liability, rewards_with_cost=board.costed,
+        rewards_on_sale=board.on_sale,
         low_stock=[LowStockOut(reward_id=r.pk, code=r.code, name=r.name, stock=r.stock, price=r.price)
                    for r in board.low_stock],
         rules=[RuleOut(rule=r.rule, this_month=r.this_month, last_month=r.last_month, same_month_last_year=r.last_year,

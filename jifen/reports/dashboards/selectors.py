@@ -5,6 +5,7 @@ viewer holds, in a fixed number of queries whatever the number of people or entr
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from jifen.catalog import selectors as catalog_selectors
 from jifen.catalog.models import Enrolment, Session
 from jifen.learning.attendance.models import Attendance
+from jifen.learning.study.models import Heartbeat
 from jifen.ledger import selectors as ledger_selectors
 from jifen.ledger.models import Account, Currency, Entry, EntryKind, Period, Standing
 from jifen.org.models import OrgUnit, Person
@@ -244,36 +246,39 @@ class UnitRow:
     people: int = 0
     at_target: int = 0
     points: Decimal = ZERO
+    direct: bool = False  # only the people placed on the unit itself, not on its sub-units
 
     @property
     def percent(self) -> Decimal | None:
         return _percent(self.at_target, self.people)
 
+    @property
+    def name(self) -> str:
+        return _("%(unit)s (directly)") % {"unit": self.unit.name} if self.direct else self.unit.name
 
-def ranking_units(units: QuerySet[OrgUnit]) -> list[OrgUnit]:
-    """The units a scope is ranked by: the children of each outermost unit in scope (the unit itself when it
-    has none). ``units`` is the scope, already narrowed; one query."""
+    def owns(self, path: str) -> bool:
+        return path == self.unit.path if self.direct else path.startswith(self.unit.path)
+
+
+def ranking_units(units: QuerySet[OrgUnit]) -> list[UnitRow]:
+    """The rows a scope is ranked by: the children of each outermost unit in scope (the unit itself when it
+    has none), and the outermost unit's own people in a row of their own, so everyone counts somewhere.
+    ``units`` is the scope, already narrowed; one query."""
     found = list(units.filter(archived_at__isnull=True).order_by("path"))
     tops = []
     for unit in found:
         if not any(unit.path.startswith(top.path) for top in tops):
             tops.append(unit)
-    chosen = []
+    rows = []
     for top in tops:
         children = [u for u in found if u.depth == top.depth + 1 and u.path.startswith(top.path)]
-        chosen.extend(children or [top])
-    return chosen
+        rows.extend(UnitRow(unit=child) for child in children)
+        rows.append(UnitRow(unit=top, direct=bool(children)))
+    return rows
 
 
-def _owner(rows: list[UnitRow], path: str) -> UnitRow | None:
-    for row in rows:
-        if path.startswith(row.unit.path):
-            return row
-    return None
-
-
-def by_unit(units: list[OrgUnit], standings: list[PersonCredits], points: dict[str, Decimal]) -> list[UnitRow]:
-    rows = [UnitRow(unit=unit) for unit in units]
+def by_unit(rows: list[UnitRow], standings: list[PersonCredits], points: dict[str, Decimal]) -> list[UnitRow]:
+    """Fill the rows; a row for a unit's own people is dropped when nobody sits there."""
     for one in standings:
         row = _owner(rows, one.unit_path)
         if row is not None:
@@ -283,7 +288,14 @@ def by_unit(units: list[OrgUnit], standings: list[PersonCredits], points: dict[s
         row = _owner(rows, path)
         if row is not None:
             row.points += total
-    return rows
+    return [row for row in rows if not row.direct or row.people or row.points]
+
+
+def _owner(rows: list[UnitRow], path: str) -> UnitRow | None:
+    for row in rows:
+        if row.owns(path):
+            return row
+    return None
 
 
 def points_by_unit_path(people: QuerySet[Person], *, year: int) -> dict[str, Decimal]:
@@ -330,7 +342,7 @@ class TeamDashboard:
 
     def ranking_chart(self) -> dict:
         rows = self.ranking()
-        return bar_chart([row.unit.name for row in rows], [(_("Points earned"), [row.points for row in rows],
+        return bar_chart([row.name for row in rows], [(_("Points earned"), [row.points for row in rows],
                                                              "#b4461b")])
 
 
@@ -407,7 +419,7 @@ class TrainingDashboard:
                             "data": [{"name": r.label, "value": float(r.value)} for r in self.sources]}]}
 
     def completion_chart(self) -> dict:
-        return bar_chart([row.unit.name for row in self.units],
+        return bar_chart([row.name for row in self.units],
                          [(_("At target"), [row.percent for row in self.units], "#0f766e")], percent=True)
 
     def position_chart(self) -> dict:
@@ -481,11 +493,19 @@ def training_dashboard(*, access: Access, now: dt.datetime | None = None) -> Tra
 
 
 def _hours_distribution(people: QuerySet[Person], start: dt.datetime, end: dt.datetime) -> list[Figure]:
-    """How many people studied how many hours this year: the course hours of the sessions they attended."""
+    """How many people studied how many hours this year: the course hours of the sessions they attended
+    and the online study time credited to them (heartbeats of lessons played through), in two queries."""
+    hours: dict[int, Decimal] = defaultdict(lambda: ZERO)
     attended = Attendance.objects.filter(
         person__in=people.values("pk"), status__in=tracking_reports.ATTENDED, session__starts_at__gte=start,
         session__starts_at__lt=end).values("person").annotate(hours=Sum("session__course__hours"))
-    totals = [row["hours"] or ZERO for row in attended]
+    for row in attended:
+        hours[row["person"]] += row["hours"] or ZERO
+    online = Heartbeat.objects.filter(person__in=people.values("pk"), at__gte=start, at__lt=end,
+                                      credited__gt=0).values("person").annotate(seconds=Sum("credited"))
+    for row in online:
+        hours[row["person"]] += Decimal(row["seconds"] or 0) / 3600
+    totals = list(hours.values())
     everyone = people.count()
     counts = []
     for low, high in HOUR_BUCKETS:
@@ -537,6 +557,10 @@ class EconomyDashboard:
     rewards_coverable: Decimal | None
     stock_points: Decimal
     coverage: Decimal | None
+    yuan_per_point: Decimal | None  # what the company pays per point spent, over the rewards on sale with a cost
+    liability: Decimal | None  # the outstanding points in yuan at that rate
+    costed: int  # rewards on sale with a cost
+    on_sale: int
     low_stock: list
     threshold: int
     rules: list[RuleChange]
@@ -596,8 +620,13 @@ def economy_dashboard(*, access: Access, now: dt.datetime | None = None, thresho
     outstanding = Account.objects.filter(person__in=people.values("pk"), currency=Currency.POINTS).aggregate(
         total=Sum("balance"))["total"] or ZERO
     on_sale = Reward.objects.filter(is_active=True).filter(Q(active_to__isnull=True) | Q(active_to__gt=now))
-    catalogue = on_sale.aggregate(average=Avg("price"),
-                                  stock_points=Sum(models_price_times_stock()))
+    catalogue = on_sale.aggregate(average=Avg("price"), stock_points=Sum(models_price_times_stock()),
+                                  count=Count("pk"), costed=Count("pk", filter=Q(unit_cost__isnull=False)),
+                                  cost=Sum("unit_cost"), costed_price=Sum("price", filter=Q(unit_cost__isnull=False)))
+    # A point is worth what the rewards cost for the points they take, over the catalogue on sale (each
+    # reward once); the liability is the points held at that rate.
+    rate = (Decimal(catalogue["cost"]) / Decimal(catalogue["costed_price"])).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP) if catalogue["costed_price"] else None
     average = catalogue["average"]
     average = Decimal(average).quantize(ONE_PLACE, rounding=ROUND_HALF_UP) if average else None
     stock_points = Decimal(catalogue["stock_points"] or 0)
@@ -619,6 +648,9 @@ def economy_dashboard(*, access: Access, now: dt.datetime | None = None, thresho
         months=months, outstanding=outstanding, average_price=average,
         rewards_coverable=(outstanding / average).quantize(ONE_PLACE, rounding=ROUND_HALF_UP) if average else None,
         stock_points=stock_points, coverage=_percent(stock_points, outstanding) if outstanding > 0 else None,
+        yuan_per_point=rate,
+        liability=(outstanding * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if rate is not None else None,
+        costed=catalogue["costed"], on_sale=catalogue["count"],
         low_stock=list(on_sale.filter(stock__isnull=False, stock__lt=threshold).order_by("stock", "code")[:20]),
         threshold=threshold, rules=changes,
     )

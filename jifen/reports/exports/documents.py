@@ -7,11 +7,12 @@ which neutralises text a spreadsheet would read as a formula (=, +, -, @)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 from collections.abc import Iterable, Sequence
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -19,6 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from jifen.core.spreadsheets import safe_cell
+from jifen.org.models import Person
 
 BOLD = Font(bold=True)
 ITERATOR_CHUNK = 2000
@@ -78,11 +80,19 @@ def translated(headers: list[str]) -> list[str]:
     return [_(header) for header in headers]
 
 
+@functools.cache
+def _status_labels(language: str) -> dict[str, str]:
+    return {value: str(label) for value, label in Person.Status.choices}
+
+
 def person_row(row) -> list:
+    """A person's month as a row of cells; amounts as floats, which is what a spreadsheet keeps anyway
+    (writing them is a good part quicker than writing Decimals)."""
     person = row.person
-    return [person.employee_no, person.name, person.org_unit.name_path, person.position.name if person.position_id
-            else "", person.get_status_display(), row.opening, row.earned, row.penalties, row.other, row.spent,
-            row.expired, row.closing, row.credits, row.target, row.missing]
+    status = _status_labels(translation.get_language() or "")[person.status]
+    return [person.employee_no, person.name, person.unit_name, person.position_name, status,
+            *(float(value) for value in (row.opening, row.earned, row.penalties, row.other, row.spent,
+                                         row.expired, row.closing, row.credits, row.target, row.missing))]
 
 
 def unit_row(total, *, name: str | None = None) -> list:
@@ -91,11 +101,19 @@ def unit_row(total, *, name: str | None = None) -> list:
             total.met_percent]
 
 
+PDF_LEVELS = 2  # department levels below the report's scope that the PDF lists (the workbook has them all)
+
+
 def monthly_pdf_html(*, totals, month: dt.date, scope_name: str, generated_at: dt.datetime) -> str:
+    """For management: the organisation and its departments two levels down. A whole company's teams
+    (a thousand rows) would make a PDF nobody reads and a renderer's memory balloon; they are in Excel."""
+    top = totals.scope.depth if totals.scope is not None else 0
+    departments = totals.departments()
+    shown = [d for d in departments if d.depth <= top + PDF_LEVELS]
     return render_to_string("exports/monthly_pdf.html", {
-        "totals": totals.total, "departments": totals.departments(), "month": month, "scope_name": scope_name,
-        "generated_at": generated_at, "rule_bars": bars(totals.total.rules()[:15]),
-        "department_bars": bars([(d.name, d.earned) for d in totals.departments()][:30]),
+        "totals": totals.total, "departments": shown, "omitted": len(departments) - len(shown), "month": month,
+        "scope_name": scope_name, "generated_at": generated_at, "rule_bars": bars(totals.total.rules()[:15]),
+        "department_bars": bars([(d.name, d.earned) for d in shown][:30]),
     })
 
 

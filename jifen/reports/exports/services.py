@@ -79,7 +79,7 @@ def build_monthly(*, job: str, key: str, month: dt.date, unit: OrgUnit | None, f
                   on_run, now: dt.datetime | None = None) -> JobRun | None:
     ids = selectors.report_people(unit)
     totals = selectors.MonthlyTotals(unit)
-    book = people = None
+    book = people = sums = None
     started: list[JobRun] = []
 
     def begin() -> None:
@@ -91,8 +91,11 @@ def build_monthly(*, job: str, key: str, month: dt.date, unit: OrgUnit | None, f
         return {report.kind for report in files}
 
     def handle(chunk: list[int]) -> int:
-        nonlocal book, people
+        nonlocal book, people, sums
         begin()
+        if sums is None:
+            sums = selectors.month_sums(None if unit is None else selectors.scope_people(unit), month)
+            totals.add_rules(sums.rules)
         if book is None and ReportKind.MONTHLY_XLSX in kinds():
             book = documents.StreamBook()
             # the summaries come first in the workbook; they are filled in once everyone is counted
@@ -102,14 +105,14 @@ def build_monthly(*, job: str, key: str, month: dt.date, unit: OrgUnit | None, f
                                     widths=[36, 36, 14])
             people = book.sheet(_("People"), documents.translated(documents.PERSON_HEADERS),
                                 widths=[14, 12, 36, 16, 10] + [14] * 10)
-        rows, by_rule = selectors.month_rows(chunk, month)
-        totals.add(rows, by_rule)
+        rows = selectors.month_rows(chunk, month, sums)
+        totals.add(rows)
         if people is not None:
             for row in rows:
                 book.append(people, documents.person_row(row))
         return 0  # no messages: the progress is the people done
 
-    run = jobs.run_job(job, key, ids, handle, now=now)
+    run = jobs.run_job(job, key, ids, handle, now=now, chunk_size=selectors.CHUNK)
     if run is None:
         return None
     begin()

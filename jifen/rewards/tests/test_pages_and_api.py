@@ -41,14 +41,15 @@ def post_json(client, url, data):
 def test_an_admin_adds_a_reward_over_the_api_and_learners_see_its_stock(client, admin, learner):
     client.force_login(admin.user)
     response = post_json(client, f"{API}/rewards", {"code": "BOOK-01", "name": "《学习之道》", "category": "material",
-                                                    "price": 50, "stock": 10})
+                                                    "price": 50, "stock": 10, "unit_cost": "45.50"})
     assert response.status_code == 201, response.content
-    assert response.json()["stock"] == 10
+    assert (response.json()["stock"], response.json()["unit_cost"]) == (10, 45.5)
     assert post_json(client, f"{API}/rewards", {"code": "BOOK-01", "name": "x", "category": "material",
                                                 "price": 5}).status_code == 409
     client.force_login(learner.user)
     listed = client.get(f"{API}/rewards").json()
     assert [(r["code"], r["stock"], r["price"]) for r in listed] == [("BOOK-01", 10, 50.0)]
+    assert listed[0]["unit_cost"] is None  # what it costs the company is not the learner's business
 
 
 def test_a_learner_orders_over_the_api_and_a_repeated_key_answers_the_first_order(client, learner, book):

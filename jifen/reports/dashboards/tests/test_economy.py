@@ -52,6 +52,26 @@ def test_the_outstanding_points_against_the_reward_catalogue_and_low_stock(clien
     assert "专业书籍" in body and 'data-chart="point-flows"' in body
 
 
+def test_the_outstanding_points_in_yuan_at_what_the_rewards_cost_the_company(client, org):
+    auditor, _a, _b = build(org)
+    client.force_login(auditor.user)
+    api = client.get("/api/v1/dashboards/economy").json()
+    assert api["liability_yuan"] is None and api["rewards_with_cost"] == 0  # no cost entered: no guess
+    Reward.objects.filter(code="BOOK").update(unit_cost=Decimal("80"))
+    Reward.objects.create(code="OLD", name="下架礼品", category="material", price=10, unit_cost=1000,
+                          is_active=False)  # off sale: not counted
+    api = client.get("/api/v1/dashboards/economy").json()
+    assert Decimal(api["yuan_per_point"]) == Decimal("0.8")  # 80 yuan for 100 points; CARD has no cost
+    assert Decimal(api["liability_yuan"]) == Decimal("104.00")  # 130 points held
+    assert (api["rewards_with_cost"], api["rewards_on_sale"]) == (1, 2)
+    Reward.objects.filter(code="CARD").update(unit_cost=Decimal("300"))
+    api = client.get("/api/v1/dashboards/economy").json()
+    assert Decimal(api["yuan_per_point"]) == Decimal("0.95")  # (80 + 300) / (100 + 300)
+    assert Decimal(api["liability_yuan"]) == Decimal("123.50")
+    body = client.get(reverse("dashboards:economy")).content.decode()
+    assert "¥123.50" in body
+
+
 def test_a_rule_paying_more_than_last_month_shows_how_much_more(client, org):
     auditor, _a, _b = build(org)
     client.force_login(auditor.user)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from jifen.catalog.models import Course
 from jifen.learning.attendance.models import Attendance
+from jifen.learning.study.models import Heartbeat, Lesson, Progress
 from jifen.org.models import Role
 from jifen.reports.dashboards.tests.factories import credits, points
 from jifen.tracking.followup.tests import factories
@@ -45,6 +46,28 @@ def build(org):
     return admin, people
 
 
+def study_online(person, course, hours: int, *, at: dt.datetime | None = None):
+    """Heartbeats crediting ``hours`` of online study (one per minute, as the player sends them)."""
+    lesson = Lesson.objects.get_or_create(course=course, title="在线课", defaults={"duration_seconds": 36000})[0]
+    at = at or timezone.now() - dt.timedelta(days=1)
+    progress = Progress.objects.get_or_create(lesson=lesson, person=person, defaults={"started_at": at})[0]
+    Heartbeat.objects.bulk_create([
+        Heartbeat(progress=progress, person=person, at=at + dt.timedelta(minutes=i), visible=True, playing=True,
+                  credited=60) for i in range(hours * 60)])
+
+
+def test_online_study_time_counts_in_the_hours_people_studied(client, org):
+    admin, people = build(org)
+    course = Course.objects.get(title="写作")
+    study_online(people[3], course, 3)  # 0 h → 3 h
+    study_online(people[1], course, 9)  # 8 h in class + 9 h online: 17 h
+    study_online(people[2], course, 5, at=timezone.now().replace(month=1, day=1) - dt.timedelta(days=3))  # last year
+    client.force_login(admin.user)
+    hours = [int(Decimal(h["value"])) for h in client.get("/api/v1/dashboards/training").json()["hours"]]
+    # 0 h: the admin; under 8 h: 学员3; 8-16 h: 学员2; 16-32 h: 学员1 and 学员0 (20 h)
+    assert hours == [1, 1, 1, 2, 0]
+
+
 def test_participation_rose_sixty_percent_which_meets_the_twenty_percent_goal(client, org):
     admin, _people = build(org)
     client.force_login(admin.user)
@@ -74,6 +97,8 @@ def test_completion_by_department_and_position(client, org):
     client.force_login(admin.user)
     api = client.get("/api/v1/dashboards/training").json()
     departments = {d["name"]: (d["people"], d["at_target"]) for d in api["departments"]}
-    assert departments == {"平台组": (4, 2)}  # the admin sits in 研发中心 itself, above its departments
+    # the admin sits on 研发中心 itself, above its departments: a row of its own, so the rows add up
+    assert departments == {"平台组": (4, 2), "研发中心（直属）": (1, 0)}
+    assert sum(d["people"] for d in api["departments"]) == sum(p["people"] for p in api["positions"]) == 5
     assert [(p["position"], p["people"], p["at_target"], Decimal(p["percent"])) for p in api["positions"]] == [
         ("软件工程师", 5, 2, 40)]

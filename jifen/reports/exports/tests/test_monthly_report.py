@@ -20,7 +20,7 @@ from jifen.notify.tasks import JOBS
 from jifen.org.models import Role
 from jifen.org.permissions import access_for_user
 from jifen.org.tests.factories import OrgBuilder
-from jifen.reports.exports import selectors, services, tasks
+from jifen.reports.exports import documents, selectors, services, tasks
 from jifen.reports.exports.models import ReportFile, ReportKind
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -66,18 +66,35 @@ def october(db):
 
 def test_a_persons_month_shows_opening_earned_penalties_spent_expired_and_closing(october):
     w = october
-    rows, by_rule = selectors.month_rows([w.a.pk, w.b.pk], OCTOBER)
+    rows = selectors.month_rows([w.a.pk, w.b.pk], OCTOBER)
     row = {r.person.pk: r for r in rows}[w.a.pk]
     assert (row.opening, row.earned, row.penalties, row.spent, row.expired) == (150, 50, -5, 40, 5)
     assert row.closing == Decimal(150)  # 150 + 50 − 5 − 40 − 5; the 10 points of November are not in it
     assert row.credits == 12 and row.target == 150 and row.missing == 138
-    assert by_rule[w.a.pk] == {"出勤": 30, "作业": 20}
+    sums = selectors.month_sums(None, OCTOBER)
+    assert sums.rules[w.org.platform.pk] == {"出勤": 30, "作业": 20}  # by the earners' unit
+
+
+def test_the_opening_balance_counts_late_and_backdated_entries_on_the_day_they_occurred(october):
+    """The opening balance is the balance now less everything since the month began: an award posted in
+    November for a day in September is in October's opening, one for a day in October is in October."""
+    w = october
+    ledger.award(person=w.b, currency=Currency.POINTS, amount=4, key="late-sept", reason="补录",
+                 occurred_at=at(9, 30), now=at(11, 20), rule_label="补录")
+    ledger.award(person=w.b, currency=Currency.POINTS, amount=6, key="late-oct", reason="补录",
+                 occurred_at=at(10, 30), now=at(11, 20), rule_label="补录")
+    row = selectors.month_rows([w.b.pk], OCTOBER)[0]
+    assert (row.opening, row.earned, row.closing) == (4, 13, 17)
+    sums = [(r.opening, r.closing) for r in selectors.month_rows([w.a.pk, w.b.pk], OCTOBER,
+                                                                  selectors.month_sums(None, OCTOBER))]
+    assert sorted(sums) == [(4, 17), (150, 150)]  # the same read once for everyone
 
 
 def test_departments_and_the_organisation_add_up_their_people(october):
     w = october
     totals = selectors.MonthlyTotals(None)
-    totals.add(*selectors.month_rows([w.a.pk, w.b.pk, w.admin.person.pk], OCTOBER))
+    totals.add(selectors.month_rows([w.a.pk, w.b.pk, w.admin.person.pk], OCTOBER))
+    totals.add_rules(selectors.month_sums(None, OCTOBER).rules)
     assert totals.total.people == 3 and totals.total.earned == 57 and totals.total.closing == 157
     assert dict(totals.total.rules()) == {"出勤": 37, "作业": 20}
     units = {d.name: d for d in totals.departments()}
@@ -113,6 +130,20 @@ def test_a_pdf_report_is_for_departments_and_the_organisation(october):
     assert report.job_run.total == 1  # 研发中心 holds one person
 
 
+def test_the_pdf_lists_departments_two_levels_down_and_leaves_the_teams_to_the_workbook(october):
+    w = october
+    totals = selectors.MonthlyTotals(None)
+    totals.add(selectors.month_rows([w.a.pk, w.b.pk, w.admin.person.pk], OCTOBER))
+    html = documents.monthly_pdf_html(totals=totals, month=OCTOBER, scope_name="总部",
+                                      generated_at=at(11, 1))
+    assert "总部/研发中心" in html and "总部/市场部" in html
+    assert "总部/研发中心/平台组" not in html and "1 个下级单位未在此列出" in html
+    centre = selectors.MonthlyTotals(w.org.rnd)  # a report for 研发中心: its teams are two levels down
+    centre.add(selectors.month_rows([w.a.pk], OCTOBER))
+    assert "总部/研发中心/平台组" in documents.monthly_pdf_html(totals=centre, month=OCTOBER, scope_name="研发中心",
+                                                               generated_at=at(11, 1))
+
+
 def test_the_monthly_job_makes_last_months_report_once(october):
     run, _label, when = JOBS["monthly_report"]
     assert when == (None, 1, "06:30")
@@ -133,6 +164,10 @@ def test_the_report_counts_a_fixed_number_of_queries_whatever_the_number_of_peop
     with CaptureQueriesContext(connection) as large:
         selectors.month_rows(many, OCTOBER)
     assert len(large) == len(small)
+    sums = selectors.month_sums(None, OCTOBER)
+    with CaptureQueriesContext(connection) as chunk:
+        selectors.month_rows(many, OCTOBER, sums)
+    assert len(chunk) == 1  # a chunk of the report, once the month's sums are read: its people
 
 
 def test_a_manager_may_not_ask_for_a_unit_outside_their_scope(october):
