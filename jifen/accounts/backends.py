@@ -36,6 +36,12 @@ class EmployeeNoOrEmailBackend(ModelBackend):
             return user
         return None
 
+    def get_user(self, user_id):
+        """The signed-in user of each request, with their person in the same query (every page needs it:
+        the top bar's name, and the permissions' own records)."""
+        user = get_user_model()._default_manager.select_related("person").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
 
 class RolePermissionBackend:
     """Django's own permission checks (the admin) follow Jifen roles: a system admin may do all."""

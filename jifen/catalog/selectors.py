@@ -349,7 +349,7 @@ def learning_gap(*, person: Person, now: dt.datetime | None = None, year: int | 
     and the shortest set of open courses that closes what is left after what is already planned."""
     now = now or timezone.now()
     year = year or timezone.localtime(now).year
-    credits = ledger_selectors.balances(person=person, now=now, year=year).credits
+    credits = ledger_selectors.credit_progress(person=person, year=year)
     policy = CreditPolicy.current()
     base = Decimal(person.position.annual_credit_target) if person.position_id else ZERO
     gap = Gap(person=person, year=year, base_target=base,

@@ -16,6 +16,8 @@ HOME_PANELS: list = []
 def home(request):
     access = get_access(request)
     person = person_detail(access=access, pk=access.person_id) if access.person_id else None
+    if person is not None and person.user_id == request.user.pk:
+        request.user.person = person  # the top bar's name: no second read of the same row
     context = {"person": person, "sees_others": access.sees_others(Perm.PEOPLE_VIEW)}
     for panel in HOME_PANELS:
         context.update(panel(access=access, person=person))

@@ -73,11 +73,8 @@ def points_balance(*, person: Person) -> Decimal:
     return points if points is not None else ZERO
 
 
-def balances(*, person: Person, now: dt.datetime | None = None, year: int | None = None) -> Balances:
-    now = now or timezone.now()
-    year = year or timezone.localtime(now).year
-    points = points_balance(person=person)
-    expiring = expiring_soon(person=person, now=now).aggregate(total=Sum("remaining"))["total"] or ZERO
+def credit_progress(*, person: Person, year: int) -> CreditProgress:
+    """Credits earned in ``year``, required and elective, against the position's target: one query."""
     start, end = year_bounds(year)
     sums = Entry.objects.filter(
         account__person=person, account__currency=Currency.CREDITS, occurred_at__gte=start, occurred_at__lt=end,
@@ -87,12 +84,16 @@ def balances(*, person: Person, now: dt.datetime | None = None, year: int | None
     )
     required, elective = sums["required"] or ZERO, sums["elective"] or ZERO
     target = person.position.annual_credit_target if person.position_id else ZERO
-    return Balances(
-        points=points,
-        points_expiring_30d=expiring,
-        credits=CreditProgress(year=year, earned=required + elective, required=required, elective=elective,
-                               target=Decimal(target)),
-    )
+    return CreditProgress(year=year, earned=required + elective, required=required, elective=elective,
+                          target=Decimal(target))
+
+
+def balances(*, person: Person, now: dt.datetime | None = None, year: int | None = None) -> Balances:
+    now = now or timezone.now()
+    year = year or timezone.localtime(now).year
+    points = points_balance(person=person)
+    expiring = expiring_soon(person=person, now=now).aggregate(total=Sum("remaining"))["total"] or ZERO
+    return Balances(points=points, points_expiring_30d=expiring, credits=credit_progress(person=person, year=year))
 
 
 def _filtered(entries: QuerySet[Entry], *, currency: str, kind: str, rule: str,

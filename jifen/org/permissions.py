@@ -47,6 +47,7 @@ class Perm(StrEnum):
     TRACKING_FOLLOW = "tracking.follow"  # evaluate and observe people in scope, see their follow-up
     TRACKING_VIEW = "tracking.view"  # read follow-up results, department KPIs and the annual archive (in scope)
     NOTIFY_MANAGE = "notify.manage"  # group robots and webhooks, the delivery log, background job runs
+    AUDIT_VIEW = "audit.view"  # the audit log of configuration changes (whole organisation only)
     ADMIN_SITE = "admin.site"
 
 
@@ -66,7 +67,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
                                     Perm.TRACKING_FOLLOW, Perm.TRACKING_VIEW}),
     # The checker of maker-checker: approves what training admins propose, proposes nothing.
     Role.HR_AUDITOR: frozenset(_READ_ORG | {Perm.LEDGER_VIEW, Perm.LEDGER_APPROVE, Perm.LEARNING_VIEW,
-                                            Perm.TRACKING_VIEW}),
+                                            Perm.TRACKING_VIEW, Perm.AUDIT_VIEW}),
     Role.SYSTEM_ADMIN: frozenset(Perm),
 }
 # What every person may do about themselves: see their record and their points and credits.
@@ -157,6 +158,18 @@ class Access:
 ANONYMOUS = Access(user_id=None, person_id=None, roles=frozenset(), grants={})
 
 
+def _person_id(user) -> int | None:
+    """The user's person, from the user's own row when it was read with its person (as each request's
+    user is: ``EmployeeNoOrEmailBackend.get_user``), else by one query."""
+    from django.contrib.auth import get_user_model
+
+    related = get_user_model().person.related
+    if related.is_cached(user):
+        person = related.get_cached_value(user)
+        return person.pk if person is not None else None
+    return Person.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
 def access_for_user(user) -> Access:
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
@@ -174,7 +187,7 @@ def access_for_user(user) -> Access:
                 scope.everything = True
             else:
                 scope.add_unit(assignment.scope.path)
-    person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
+    person_id = _person_id(user)
     if person_id is not None:
         roles.add("learner")
         for perm in SELF_PERMISSIONS:

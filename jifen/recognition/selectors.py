@@ -77,11 +77,17 @@ def level_window(settings: RecognitionSettings, now: dt.datetime) -> tuple[dt.da
     return None, now
 
 
-def level_of(*, person: Person, now: dt.datetime | None = None) -> LevelProgress:
+def level_of(*, person: Person, now: dt.datetime | None = None, chosen: RecognitionSettings | None = None,
+             year_points: Decimal | None = None) -> LevelProgress:
+    """``year_points``: the person's standing for this calendar year, when the caller has read it; it is
+    the level's count when levels count the calendar year (the standings sum the same entries)."""
     now = now or timezone.now()
-    chosen = RecognitionSettings.current()
+    chosen = chosen or RecognitionSettings.current()
     start, end = level_window(chosen, now)
-    earned = earned_total(person_id=person.pk, start=start, end=end)
+    if year_points is not None and chosen.level_window == LevelWindow.YEAR:
+        earned = year_points
+    else:
+        earned = earned_total(person_id=person.pk, start=start, end=end)
     levels = list(Level.objects.all())
     reached = [level for level in levels if level.min_points <= earned]
     above = [level for level in levels if level.min_points > earned]
@@ -287,6 +293,26 @@ def leaderboard(*, scope_key: str, period: str, viewer_id: int | None = None, no
         board.mine, board.neighbours = _around(ranked, viewer_id, mine, ranks)
     _describe(board.rows + board.neighbours + ([board.mine] if board.mine else []), viewer_id)
     return board
+
+
+UNREAD = object()
+
+
+def rank_only(*, person: Person, scope_key: str = "company", period: str = "year", now: dt.datetime | None = None,
+              chosen: RecognitionSettings | None = None, points=UNREAD) -> tuple[int | None, int]:
+    """A person's rank on a board and how many are ranked, without the board: the person's points and the
+    board's histogram (kept as for the boards), so it costs the same at a hundred thousand people as at ten.
+    No rank in a group smaller than the privacy minimum, nor for someone who earned nothing. ``points``:
+    the person's points on that board when the caller has read them (None: not on it)."""
+    now = now or timezone.now()
+    scope = scope_for(scope_key, now=now)
+    if group_size(scope) < (chosen or RecognitionSettings.current()).min_group_size:
+        return None, 0
+    start, _end = period_bounds(period, now)
+    ranked = _ranked(scope, period, start)
+    ranks = _ranks(period, start, ranked)
+    mine = ranked.filter(person_id=person.pk).values_list("points", flat=True).first() if points is UNREAD else points
+    return (ranks.rank(mine) if mine is not None else None), ranks.total
 
 
 def rank_of(*, person: Person, scope_key: str = "company", period: str = "month",

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from jifen.org import services
 from jifen.org.demo import DEMO_PASSWORD
@@ -36,9 +37,17 @@ def run_demo(*args) -> str:
     return out.getvalue()
 
 
-def test_the_demo_is_a_company_of_about_sixty_people_in_several_departments(db):
+def test_the_demo_is_a_company_of_about_sixty_people_in_several_departments(db, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     run_demo()
     assert 55 <= Person.objects.count() <= 65
+    # its year so far: some people already at their credit target, most on their way (dashboards have a story)
+    from jifen.reports.dashboards.selectors import credit_standings
+
+    standings = credit_standings(Person.objects.exclude(status=Person.Status.LEFT), year=timezone.localdate().year)
+    at_target = sum(s.at_target for s in standings)
+    if timezone.localdate().month >= 5:
+        assert 0 < at_target < len(standings) / 2
     assert OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT).count() >= 5
     assert OrgUnit.objects.filter(kind=OrgUnit.Kind.COMPANY).count() == 1
     assert Person.objects.filter(status=Person.Status.LEFT).exists()

@@ -150,9 +150,17 @@ def test_working_out_a_logins_access_is_a_fixed_number_of_queries(company, djang
     company.grow(teams=10, people=100)
     for unit in company.teams:
         services.role_grant(user=company.manager.user, role=Role.MANAGER, scope=unit)
-    with django_assert_num_queries(2):
-        access = access_for_user(company.manager.user)
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    plain, with_person = users.get(pk=company.manager.user_id), users.select_related("person").get(
+        pk=company.manager.user_id)
+    with django_assert_num_queries(2):  # the roles, and whose person the login is
+        access = access_for_user(plain)
     assert access.has(Perm.PEOPLE_VIEW)
+    with django_assert_num_queries(1):  # a request's user is read with its person: the roles only
+        again = access_for_user(with_person)
+    assert again.person_id == company.manager.pk and again.has(Perm.PEOPLE_VIEW)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's LIKE and collations")

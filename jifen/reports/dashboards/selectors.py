@@ -35,6 +35,7 @@ from jifen.org.permissions import Access, Perm
 from jifen.recognition import selectors as recognition_selectors
 from jifen.recognition.models import BadgeAward, RecognitionSettings
 from jifen.rewards.models import Reward
+from jifen.rules.selectors import rule_names
 from jifen.tracking.followup.models import Plan, Task, TaskStatus
 from jifen.tracking.reports import selectors as tracking_reports
 from jifen.tracking.reports.models import (
@@ -168,10 +169,22 @@ def learner_home(*, person: Person, now: dt.datetime | None = None) -> LearnerHo
     today = timezone.localdate(now)
     gap = catalog_selectors.learning_gap(person=person, now=now, suggest=False)
     starts = month_starts(today)
-    earned_by_month = dict(Standing.objects.filter(person=person, period=Period.MONTH, start__gte=starts[0])
-                           .values_list("start", "points"))
+    year_start = dt.date(today.year, 1, 1)
+    # the trend's months and this year's points in one read: probes of the standings' unique
+    # (period, start, person) index, not a range over everyone's months
+    earned_by_month, this_year, year_points = {}, None, ZERO
+    for period, start, points, active in Standing.objects.filter(
+            Q(period=Period.MONTH, start__in=starts) | Q(period=Period.YEAR, start=year_start), person=person,
+    ).values_list("period", "start", "points", "active"):
+        if period == Period.MONTH:
+            earned_by_month[start] = points
+        else:
+            year_points = points
+            this_year = points if active and points > 0 else None
     expiring = list(ledger_selectors.expiring_soon(person=person, now=now, days=EXPIRING_DAYS))
-    rank, ranked = my_rank(person=person, now=now)
+    chosen = RecognitionSettings.current()
+    rank, ranked = recognition_selectors.rank_only(person=person, scope_key="company", period="year", now=now,
+                                                   chosen=chosen, points=this_year)
     badges = list(BadgeAward.objects.filter(person=person, awarded_at__gte=now - dt.timedelta(days=NEW_BADGE_DAYS))
                   .select_related("badge").order_by("-awarded_at")[:6])
     return LearnerHome(
@@ -182,25 +195,16 @@ def learner_home(*, person: Person, now: dt.datetime | None = None) -> LearnerHo
         expiring=expiring, expiring_total=sum((lot.remaining for lot in expiring), ZERO),
         next_required=[line for line in gap.required_courses if not line.done][:5],
         rank=rank, ranked=ranked,
-        level=recognition_selectors.level_of(person=person, now=now), new_badges=badges,
+        level=recognition_selectors.level_of(person=person, now=now, chosen=chosen, year_points=year_points),
+        new_badges=badges,
     )
 
 
 def my_rank(*, person: Person, now: dt.datetime) -> tuple[int | None, int]:
     """The person's rank on the whole company's board of this year's points, and how many are ranked: the
     leaderboard's rules (only those who earned something, equal points share a rank, no rank in a group
-    smaller than the privacy minimum) in three queries whatever the board holds. (``rank_of`` reads the
-    neighbours too, in a number of queries that depends on who is around.)"""
-    scope = recognition_selectors.scope_for("company", now=now)
-    if recognition_selectors.group_size(scope) < RecognitionSettings.current().min_group_size:
-        return None, 0
-    ranked = Standing.objects.filter(scope.standings, period=Period.YEAR, start=timezone.localdate(now).replace(month=1, day=1),
-                                     active=True, points__gt=0)
-    counts = ranked.aggregate(total=Count("pk"), ahead=Count("pk", filter=Q(points__gt=Subquery(
-        ranked.filter(person=person).values("points")[:1]))), mine=Count("pk", filter=Q(person=person)))
-    if not counts["mine"]:
-        return None, counts["total"]
-    return counts["ahead"] + 1, counts["total"]
+    smaller than the privacy minimum), ranked against the board's histogram as the boards are."""
+    return recognition_selectors.rank_only(person=person, scope_key="company", period="year", now=now)
 
 
 # ---------------------------------------------------------------- people against their credit target
@@ -474,6 +478,8 @@ def training_dashboard(*, access: Access, now: dt.datetime | None = None) -> Tra
     sources = (Entry.objects.filter(account__person__in=people.values("pk"), account__currency=Currency.POINTS,
                                     kind__in=EARNED_KINDS, occurred_at__gte=start, occurred_at__lt=end)
                .values("rule_label").annotate(total=Sum("amount")).order_by("-total", "rule_label")[:12])
+    sources = list(sources)
+    names = rule_names([row["rule_label"] for row in sources])
     standings = credit_standings(people, year=year)
     by_position: dict[str, list[int]] = {}
     for one in standings:
@@ -485,7 +491,7 @@ def training_dashboard(*, access: Access, now: dt.datetime | None = None) -> Tra
         hot_courses=[Figure(label=f"{row['session__course__code']} {row['session__course__title']}",
                             value=Decimal(row["n"])) for row in hot],
         hours=hours,
-        sources=[Figure(label=row["rule_label"] or str(_("Manual and other")), value=row["total"] or ZERO)
+        sources=[Figure(label=names.get(row["rule_label"]) or str(_("Manual and other")), value=row["total"] or ZERO)
                  for row in sources],
         units=by_unit(ranking_units(units), standings, {}),
         positions=[(name, n, done, _percent(done, n)) for name, (n, done) in sorted(by_position.items())],
@@ -641,8 +647,11 @@ def economy_dashboard(*, access: Access, now: dt.datetime | None = None, thresho
              .values("rule_label").annotate(now=Sum("amount", filter=window(this_month)),
                                             month=Sum("amount", filter=window(last_month)),
                                             year=Sum("amount", filter=window(last_year))))
-    changes = [RuleChange(rule=row["rule_label"] or str(_("Manual and other")), this_month=row["now"] or ZERO,
-                          last_month=row["month"] or ZERO, last_year=row["year"] or ZERO) for row in rules]
+    rules = list(rules)
+    names = rule_names([row["rule_label"] for row in rules])
+    changes = [RuleChange(rule=names.get(row["rule_label"]) or str(_("Manual and other")),
+                          this_month=row["now"] or ZERO, last_month=row["month"] or ZERO,
+                          last_year=row["year"] or ZERO) for row in rules]
     changes.sort(key=lambda r: (-r.this_month, r.rule))
     return EconomyDashboard(
         months=months, outstanding=outstanding, average_price=average,

@@ -26,7 +26,7 @@ class ReportIn(Schema):
     format: str = Field("xlsx", description="xlsx or pdf")
 
 
-class ReportOut(Schema):
+class MonthlyReportOut(Schema):
     id: int
     kind: str
     month: str
@@ -55,7 +55,7 @@ def _reports(request):
     return access
 
 
-@router.post("/exports/monthly-reports", response={201: ReportOut}, operation_id="request_monthly_report")
+@router.post("/exports/monthly-reports", response={201: MonthlyReportOut}, operation_id="request_monthly_report")
 def request_monthly_report(request, payload: ReportIn):
     access = _reports(request)
     try:
@@ -72,7 +72,7 @@ def request_monthly_report(request, payload: ReportIn):
     return Status(201, _out(report))
 
 
-@router.get("/exports/monthly-reports/{report_id}", response=ReportOut, operation_id="monthly_report_status")
+@router.get("/exports/monthly-reports/{report_id}", response=MonthlyReportOut, operation_id="monthly_report_status")
 def monthly_report_status(request, report_id: int):
     access = _reports(request)
     return _out(get_object_or_404(selectors.reports_visible(access), pk=report_id))

@@ -22,6 +22,7 @@ from jifen.catalog import selectors as catalog
 from jifen.ledger.models import Account, Currency, Entry, EntryKind
 from jifen.org.models import OrgUnit, Person
 from jifen.org.permissions import Access, Perm
+from jifen.rules.selectors import rule_names
 
 ZERO = Decimal(0)
 CHUNK = 2000
@@ -262,12 +263,13 @@ class MonthlyTotals:
     def add_rules(self, rules: dict[int, dict[str, Decimal]]) -> None:
         """Points earned by rule, per unit of the earners (``MonthSums.rules``), up the tree."""
         paths = {u.unit.pk: path for path, u in self.units.items()}
+        names = rule_names(sorted({code for by_rule in rules.values() for code in by_rule}))
         for unit_id, by_rule in rules.items():
             if unit_id not in paths:
                 continue
             for target in [*self._above(paths[unit_id]), self.total]:
-                for rule, points in by_rule.items():
-                    target.by_rule[rule] += points
+                for code, points in by_rule.items():
+                    target.by_rule[names.get(code, code)] += points
 
     def departments(self) -> list[UnitMonth]:
         return [u for u in self.units.values() if u.people]

@@ -99,3 +99,17 @@ def test_a_manager_cannot_open_the_economy(client, org):
     assert client.get("/api/v1/dashboards/economy").status_code == 403
 
 
+
+
+def test_rules_are_shown_by_their_name_not_their_code(client, org):
+    from jifen.rules.models import Rule, RuleVersion
+
+    auditor, _a, _b = build(org)
+    rule = Rule.objects.create(code="出勤")
+    for number, name in ((1, "按时出勤（旧）"), (2, "按时出勤")):
+        RuleVersion.objects.create(rule=rule, number=number, name=name, event_type="attendance.present", amount=5,
+                                   status="published" if number == 2 else "superseded")
+    client.force_login(auditor.user)
+    rules = [r["rule"] for r in client.get("/api/v1/dashboards/economy").json()["rules"]]
+    assert "按时出勤" in rules and "出勤" not in rules and "按时出勤（旧）" not in rules
+    assert "考试" in rules  # a label with no rule behind it stands for itself
