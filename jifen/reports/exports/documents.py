@@ -49,6 +49,11 @@ class StreamBook:
     def append(worksheet, row: Iterable) -> None:
         worksheet.append([safe_cell(value) for value in row])
 
+    @staticmethod
+    def append_safe(worksheet, row: list) -> None:
+        """A row whose text cells have been through ``safe_cell`` already (the rest are numbers)."""
+        worksheet.append(row)
+
     def save_to_temp(self):
         """The workbook in an anonymous temporary file, rewound (closed and removed when closed)."""
         handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (the response or the caller closes it)
@@ -86,11 +91,12 @@ def _status_labels(language: str) -> dict[str, str]:
 
 
 def person_row(row) -> list:
-    """A person's month as a row of cells; amounts as floats, which is what a spreadsheet keeps anyway
-    (writing them is a good part quicker than writing Decimals)."""
+    """A person's month as a row of cells, text neutralised (for ``StreamBook.append_safe``); amounts as
+    floats, which is what a spreadsheet keeps anyway (writing them is a good part quicker than Decimals)."""
     person = row.person
     status = _status_labels(translation.get_language() or "")[person.status]
-    return [person.employee_no, person.name, person.unit_name, person.position_name, status,
+    return [safe_cell(person.employee_no), safe_cell(person.name), safe_cell(person.unit_name),
+            safe_cell(person.position_name), safe_cell(status),
             *(float(value) for value in (row.opening, row.earned, row.penalties, row.other, row.spent,
                                          row.expired, row.closing, row.credits, row.target, row.missing))]
 

@@ -120,11 +120,20 @@ class UnitMonth:
     met: int = 0  # people whose credits this year reached their target
     by_rule: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
 
+    SUMMED = ("opening", "earned", "penalties", "other", "spent", "expired", "closing", "credits", "target")
+
     def add(self, row: PersonMonth) -> None:
         self.people += 1
-        for name in ("opening", "earned", "penalties", "other", "spent", "expired", "closing", "credits", "target"):
+        for name in self.SUMMED:
             setattr(self, name, getattr(self, name) + getattr(row, name))
         self.met += row.credits >= row.target
+
+    def merge(self, other: UnitMonth) -> None:
+        """Add another unit's totals (a sub-unit's, when rolling up the tree)."""
+        self.people += other.people
+        self.met += other.met
+        for name in self.SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
     def name(self) -> str:
@@ -223,7 +232,7 @@ def month_rows(person_ids: list[int], month: dt.date, sums: MonthSums | None = N
     """One chunk of people and their month (``sums`` read for them alone when not given): one query more."""
     if sums is None:
         sums = month_sums(Person.objects.filter(pk__in=person_ids), month)
-    people = (Person.objects.filter(pk__in=person_ids).order_by("org_unit__path", "employee_no", "pk")
+    people = (Person.objects.filter(pk__any=person_ids).order_by("org_unit__path", "employee_no", "pk")
               .values_list("pk", "employee_no", "name", "status", "org_unit__path", "org_unit__name_path",
                            "position__name", "position__annual_credit_target", "hire_date"))
     rows = []
@@ -250,15 +259,34 @@ class MonthlyTotals:
         units = OrgUnit.objects.all() if unit is None else OrgUnit.objects.filter(path__startswith=unit.path)
         self.units = {u.path: UnitMonth(unit=u) for u in units.order_by("path")}
         self.total = UnitMonth(unit=unit)
+        self._own: dict[str, UnitMonth] = {}  # unit path → the month of the people placed on it
+        self._rolled = True
 
     def _above(self, path: str) -> list[UnitMonth]:
         step = OrgUnit.steplen
         return [self.units[path[:end]] for end in range(step, len(path) + 1, step) if path[:end] in self.units]
 
     def add(self, rows: list[PersonMonth]) -> None:
+        """Each person counts in their own unit now; ``departments`` rolls the units up the tree once."""
         for row in rows:
-            for target in [*self._above(row.person.unit_path), self.total]:
-                target.add(row)
+            own = self._own.get(row.person.unit_path)
+            if own is None:
+                own = self._own[row.person.unit_path] = UnitMonth(unit=None)
+            own.add(row)
+            self.total.add(row)
+        self._rolled = False
+
+    def _roll_up(self) -> None:
+        if self._rolled:
+            return
+        for unit in self.units.values():
+            rules = unit.by_rule
+            unit.__dict__.update(UnitMonth(unit=unit.unit).__dict__)
+            unit.by_rule = rules
+        for path, own in self._own.items():
+            for target in self._above(path):
+                target.merge(own)
+        self._rolled = True
 
     def add_rules(self, rules: dict[int, dict[str, Decimal]]) -> None:
         """Points earned by rule, per unit of the earners (``MonthSums.rules``), up the tree."""
@@ -272,6 +300,7 @@ class MonthlyTotals:
                     target.by_rule[names.get(code, code)] += points
 
     def departments(self) -> list[UnitMonth]:
+        self._roll_up()
         return [u for u in self.units.values() if u.people]
 
 

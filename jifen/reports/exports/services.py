@@ -109,7 +109,7 @@ def build_monthly(*, job: str, key: str, month: dt.date, unit: OrgUnit | None, f
         totals.add(rows)
         if people is not None:
             for row in rows:
-                book.append(people, documents.person_row(row))
+                book.append_safe(people, documents.person_row(row))
         return 0  # no messages: the progress is the people done
 
     run = jobs.run_job(job, key, ids, handle, now=now, chunk_size=selectors.CHUNK)
