@@ -8,7 +8,15 @@ export JIFEN_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test install messages lint lock bench
 
+# python-ldap (LDAP sign-on, through django-auth-ldap) has no wheel: it builds against OpenLDAP's and SASL's
+# headers, installed here when missing (as root with apt), else asked for.
 $(BIN)/jifen: pyproject.toml requirements/dev.lock
+	@if [ ! -f /usr/include/ldap.h ] || [ ! -f /usr/include/sasl/sasl.h ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing the headers python-ldap builds against: libldap2-dev libsasl2-dev"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libldap2-dev libsasl2-dev >/dev/null; \
+	  else echo "First install OpenLDAP's and SASL's headers (Debian: apt-get install libldap2-dev libsasl2-dev)" >&2; \
+	    exit 1; fi; fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements/dev.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
@@ -66,3 +74,5 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_ledger.py --events $(BENCH_EVENTS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_boards.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_reports.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_home.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_imports.py

@@ -15,6 +15,13 @@ class LoginForm(AuthenticationForm):
         "inactive": _("This login is switched off."),
     }
 
+    def get_invalid_login_error(self):
+        # The directory (LDAP) accepted the password but Jifen refused the person: say why.
+        refusal = getattr(self.request, "sso_refusal", None)
+        if refusal:
+            return forms.ValidationError(refusal, code="sign_on_refused")
+        return super().get_invalid_login_error()
+
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
