@@ -14,24 +14,32 @@ from jifen.org import importing
 
 class Command(BaseCommand):
     help = (
-        "Import people from a roster file (.xlsx or .csv; columns employee_no, name, org_unit, position, "
-        "manager_no, email, phone, hire_date, status). All or nothing; with --dry-run only check it. "
-        "Exits with status 1 when any row has an error."
+        "Import a file (.xlsx or .csv) of people (the roster: employee_no, name, org_unit, position, manager_no, "
+        "email, phone, hire_date, status), attendance, exam_scores, homework, participation, contributions or "
+        "adjustments. All or nothing; with --dry-run only check it. Exits with status 1 when any row has an error."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["people"], help="What to import (only people for now).")
+        from jifen.imports.kinds import KINDS
+
+        parser.add_argument("what", choices=list(KINDS), help="What to import: " + ", ".join(KINDS) + ".")
         parser.add_argument("file", help="The .xlsx or .csv file.")
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report; change nothing.")
         parser.add_argument("--max-errors", type=int, default=200, help="Print at most this many row errors.")
+        parser.add_argument("--user", default="", help="Import as this login (its permissions and scope); "
+                                                       "required for adjustments, which it proposes.")
 
-    def handle(self, *args, what, file, dry_run, max_errors, **options):
+    def handle(self, *args, what, file, dry_run, max_errors, user="", **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("There is no file %(path)s.") % {"path": file})
         if path.stat().st_size > settings.IMPORT_MAX_BYTES:
             raise CommandError(_("The file is larger than %(size)s, the most an import accepts.")
                                % {"size": filesizeformat(settings.IMPORT_MAX_BYTES)})
+        if what != "people" or user:
+            from jifen.imports.management import run_import
+
+            return run_import(self, what=what, path=path, dry_run=dry_run, max_errors=max_errors, username=user)
         try:
             roster = importing.read_roster(path.read_bytes(), path.name)
             if dry_run:
