@@ -60,7 +60,7 @@ class EnrolmentOut(Schema):
     waitlist_rank: int | None
 
 
-class RequiredCourseOut(Schema):
+class CatalogRequiredCourseOut(Schema):
     course: str
     title: str
     due_on: dt.date
@@ -90,8 +90,8 @@ class GapOut(Schema):
     missing: float
     required_missing: float
     planned: float
-    overdue: list[RequiredCourseOut]
-    required_courses: list[RequiredCourseOut]
+    overdue: list[CatalogRequiredCourseOut]
+    required_courses: list[CatalogRequiredCourseOut]
     suggestions: list[SuggestionOut]
     suggestions_close_gap: bool
     suggestions_exact: bool

@@ -5,7 +5,9 @@ import datetime as dt
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 
+from jifen.api.pagination import CursorPagination
 from jifen.ledger import selectors
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access
@@ -97,8 +99,9 @@ def person_balances(request, employee_no: str):
 
 
 @router.get("/people/{employee_no}/entries", response=list[EntryOut])
-def person_entries(request, employee_no: str, limit: int = 100, before_id: int | None = None):
+@paginate(CursorPagination)
+def person_entries(request, employee_no: str, before_id: int | None = None):
     entries = selectors.entries_for(person=_person(request, employee_no))
     if before_id:
         entries = entries.filter(pk__lt=before_id)
-    return list(entries[: max(1, min(limit, 500))])
+    return entries

@@ -10,8 +10,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from jifen.api.pagination import CursorPagination
 from jifen.ledger import adjustment_file, adjustments, appeals, selectors
 from jifen.ledger.models import AdjustmentStatus, Appeal, AppealResolution, AppealStatus, CreditType, Currency
 from jifen.org import importing
@@ -186,7 +187,7 @@ def _summary(access, pk: int):
 
 
 @router.get("/adjustments", response=list[AdjustmentSummaryOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CursorPagination)
 def list_adjustments(request, filters: Query[AdjustmentFilter]):
     """Adjustments the caller proposed or may see: a proposer's own and those inside their scope,
     an approver's inside theirs. Newest first."""
@@ -311,7 +312,7 @@ def my_appeals(request):
 
 
 @router.get("/appeals", response=list[AppealOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CursorPagination)
 def list_appeals(request, filters: Query[AppealFilter]):
     """Appeals to review, of people in the caller's scope: open ones (oldest first) unless asked."""
     access = get_access(request)

@@ -1,12 +1,14 @@
 """The inbox and notification preferences over the API (one's own only)."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+from pydantic import field_validator
 
+from jifen.api.pagination import CursorPagination
 from jifen.notify import selectors, services
 from jifen.notify.models import Kind
 
@@ -27,8 +29,9 @@ class InboxFilter(Schema):
     unread: bool = Field(False, description="Only the unread ones")
 
 
-class MarkIn(Schema):
-    ids: list[int] | None = Field(None, description="The notifications to mark; leave out to mark all of them")
+class NotificationMarkIn(Schema):
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
+        None, description="The notifications to mark; leave out to mark all of them")
     read: bool = True
 
 
@@ -49,9 +52,14 @@ class PreferenceIO(Schema):
     quiet_end: dt.time
     muted_kinds: list[Literal[tuple(k for k in Kind.values if k != Kind.OTHER)]] = []  # type: ignore[misc]
 
+    @field_validator("quiet_start", "quiet_end")
+    @classmethod
+    def _local_time(cls, value: dt.time) -> dt.time:
+        return value.replace(tzinfo=None)  # a time of day in the site's zone; "09:00+08:00" is 09:00
+
 
 @router.get("/notifications", response=list[NotificationOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CursorPagination)
 def list_notifications(request, filters: Query[InboxFilter]):
     """My inbox, newest first."""
     return selectors.inbox(request.user, unread=filters.unread)
@@ -64,7 +72,7 @@ def unread_count(request):
 
 
 @router.post("/notifications/mark", response=MarkOut)
-def mark(request, payload: MarkIn):
+def mark(request, payload: NotificationMarkIn):
     """Mark some (or all) of my notifications read or unread."""
     if payload.ids is not None and not selectors.inbox(request.user).filter(pk__in=payload.ids).exists():
         raise Http404

@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from jifen.api.pagination import CursorPagination
 from jifen.org import selectors, services
 from jifen.org.models import OrgUnit, Person, Position
 from jifen.org.permissions import Perm, get_access
@@ -15,7 +16,7 @@ from jifen.org.permissions import Perm, get_access
 router = Router(tags=["organisation"])
 
 
-class UnitOut(Schema):
+class OrgUnitOut(Schema):
     id: int
     name: str
     name_path: str
@@ -39,7 +40,7 @@ class UnitPatch(Schema):
     archived: bool | None = None
 
 
-class PositionOut(Schema):
+class OrgPositionOut(Schema):
     id: int
     name: str
     code: str
@@ -101,7 +102,7 @@ class PeopleFilter(Schema):
     status: Person.Status | None = None
 
 
-class MeOut(Schema):
+class WhoAmIOut(Schema):
     user_id: int
     username: str
     person: PersonOut | None
@@ -135,7 +136,7 @@ def _manager(no: str | None) -> Person | None:
     return manager
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response=WhoAmIOut)
 def me(request):
     access = get_access(request)
     person = selectors.person_detail(access=access, pk=access.person_id) if access.person_id else None
@@ -143,7 +144,7 @@ def me(request):
             "roles": sorted(access.roles)}
 
 
-@router.get("/org/units", response=list[UnitOut])
+@router.get("/org/units", response=list[OrgUnitOut])
 def list_units(request, parent_id: int | None = None, q: str = "", include_archived: bool = False):
     access = get_access(request)
     access.require(Perm.ORG_VIEW)
@@ -153,14 +154,14 @@ def list_units(request, parent_id: int | None = None, q: str = "", include_archi
     return selectors.unit_children(access=access, parent=parent, include_archived=include_archived)
 
 
-@router.get("/org/units/{unit_id}", response=UnitOut)
+@router.get("/org/units/{unit_id}", response=OrgUnitOut)
 def get_unit(request, unit_id: int):
     access = get_access(request)
     access.require(Perm.ORG_VIEW)
     return _unit(access, Perm.ORG_VIEW, unit_id)
 
 
-@router.post("/org/units", response={201: UnitOut})
+@router.post("/org/units", response={201: OrgUnitOut})
 def create_unit(request, payload: UnitIn):
     access = get_access(request)
     access.require(Perm.ORG_MANAGE)
@@ -170,7 +171,7 @@ def create_unit(request, payload: UnitIn):
     return services.unit_create(name=payload.name, parent=parent, kind=payload.kind, code=payload.code)
 
 
-@router.patch("/org/units/{unit_id}", response=UnitOut)
+@router.patch("/org/units/{unit_id}", response=OrgUnitOut)
 def update_unit(request, unit_id: int, payload: UnitPatch):
     access = get_access(request)
     access.require(Perm.ORG_MANAGE)
@@ -190,13 +191,13 @@ def update_unit(request, unit_id: int, payload: UnitPatch):
     return unit
 
 
-@router.get("/positions", response=list[PositionOut])
+@router.get("/positions", response=list[OrgPositionOut])
 def list_positions(request):
     get_access(request).require(Perm.POSITIONS_VIEW)
     return selectors.position_list()
 
 
-@router.post("/positions", response={201: PositionOut})
+@router.post("/positions", response={201: OrgPositionOut})
 def create_position(request, payload: PositionIn):
     get_access(request).require(Perm.POSITIONS_MANAGE)
     data = payload.dict()
@@ -204,7 +205,7 @@ def create_position(request, payload: PositionIn):
     return services.position_create(**data)
 
 
-@router.put("/positions/{position_id}", response=PositionOut)
+@router.put("/positions/{position_id}", response=OrgPositionOut)
 def update_position(request, position_id: int, payload: PositionIn):
     get_access(request).require(Perm.POSITIONS_MANAGE)
     position = get_object_or_404(Position, pk=position_id)
@@ -212,7 +213,7 @@ def update_position(request, position_id: int, payload: PositionIn):
 
 
 @router.get("/people", response=list[PersonOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CursorPagination)
 def list_people(request, filters: Query[PeopleFilter]):
     access = get_access(request)
     access.require(Perm.PEOPLE_VIEW)

@@ -19,7 +19,7 @@ class RowErrorOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class RosterImportOut(Schema):
     file_name: str
     dry_run: bool
     committed: bool
@@ -34,7 +34,7 @@ class ImportOut(Schema):
     ignored_columns: list[str]
 
 
-@router.post("/org/imports/people", response={200: ImportOut})
+@router.post("/org/imports/people", response={200: RosterImportOut})
 def import_people(request, file: File[UploadedFile], dry_run: bool = True):
     """Check (``dry_run=true``, the default) or import a roster file (.xlsx or .csv).
 

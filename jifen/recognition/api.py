@@ -80,7 +80,7 @@ def rank(request, employee_no: str, period: Period = "month", scope: str = "comp
             "points": float(mine.points) if mine else 0.0, "too_small": board.too_small}
 
 
-class BadgeOut(Schema):
+class BadgeDefinitionOut(Schema):
     code: str
     name: str
     description: str
@@ -108,7 +108,7 @@ def _award(award) -> dict:
             "granted_by": award.granted_by.username if award.granted_by else None, "reason": award.reason}
 
 
-@router.get("/badges", response=list[BadgeOut], summary="The badges one can earn or be granted")
+@router.get("/badges", response=list[BadgeDefinitionOut], summary="The badges one can earn or be granted")
 def badge_list(request):
     return Badge.objects.filter(is_active=True)
 

@@ -5,8 +5,9 @@ from typing import Literal
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from jifen.api.pagination import CursorPagination
 from jifen.learning.integrity import selectors, services
 from jifen.learning.integrity.models import Case
 from jifen.org.permissions import Perm, get_access
@@ -40,7 +41,7 @@ class CaseFilter(Schema):
                                                                                "dismissed, or all")
 
 
-class DecisionIn(Schema):
+class CaseDecisionIn(Schema):
     decision: Literal["confirm", "dismiss"]
     note: str = Field(..., description="Why; the learner reads it.")
 
@@ -55,7 +56,7 @@ def my_cases(request):
 
 
 @router.get("/cases", response=list[CaseReviewOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CursorPagination)
 def list_cases(request, filters: Query[CaseFilter]):
     """Cases of people in the caller's scope: open ones (oldest first) unless asked."""
     access = get_access(request)
@@ -64,7 +65,7 @@ def list_cases(request, filters: Query[CaseFilter]):
 
 
 @router.post("/cases/{case_id}/decide", response=CaseReviewOut)
-def decide_case(request, case_id: int, payload: DecisionIn):
+def decide_case(request, case_id: int, payload: CaseDecisionIn):
     """Confirm (records violation.cheating: -50 points by default; the learner may appeal) or dismiss
     (nothing recorded), with a note either way."""
     access = get_access(request)

@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from jifen.api.pagination import CursorPagination
 from jifen.learning.work import selectors, services
 from jifen.learning.work.models import ClaimKind, Contribution, ContributionKind, Review, SelfStudyClaim
 from jifen.org.models import Person
@@ -100,8 +101,8 @@ class ContributionIn(Schema):
 
 
 class ClaimApproveIn(Schema):
-    credits: Decimal = Field(..., ge=0)
-    points: Decimal = Field(..., ge=0)
+    credits: Decimal = Field(..., ge=0, le=1_000_000)
+    points: Decimal = Field(..., ge=0, le=1_000_000_000)
     note: str = ""
 
 
@@ -175,7 +176,7 @@ def create_claim(request, payload: Form[ClaimIn], file: File[UploadedFile]):
 
 
 @router.get("/claims", response=list[ClaimOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CursorPagination)
 def list_claims(request, filters: Query[ReviewFilter]):
     """Claims to review, of people in the caller's scope: pending ones (oldest first) unless asked."""
     access = get_access(request)
@@ -230,7 +231,7 @@ def create_contribution(request, payload: Form[ContributionIn], file: File[Uploa
 
 
 @router.get("/contributions", response=list[ContributionOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CursorPagination)
 def list_contributions(request, filters: Query[ReviewFilter]):
     access = get_access(request)
     access.require(Perm.LEARNING_REVIEW)

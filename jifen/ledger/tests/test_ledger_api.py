@@ -50,7 +50,7 @@ def test_an_event_for_someone_outside_the_admins_scope_is_rejected(client, admin
 
 
 def test_a_read_token_cannot_post_events(client, admin, learner):
-    assert post_events(client, bearer(admin.user, scope="read"), [EVENT]).status_code == 401
+    assert post_events(client, bearer(admin.user, scope="read"), [EVENT]).status_code == 403  # a valid token with too narrow a scope
 
 
 def test_a_revoked_token_is_refused(client, admin, learner):

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from jifen.api.pagination import CursorPagination
 from jifen.org.importing import read_upload
 from jifen.org.permissions import Perm, get_access
 from jifen.tracking.followup import importing, selectors, services
@@ -21,7 +22,7 @@ from jifen.tracking.followup.models import TaskStatus
 router = Router(tags=["followup"])
 
 
-class QuestionOut(Schema):
+class FollowupQuestionOut(Schema):
     id: int
     kind: str
     text: str
@@ -38,7 +39,7 @@ class FormOut(Schema):
     name: str
     anonymous: bool
     version: int
-    questions: list[QuestionOut]
+    questions: list[FollowupQuestionOut]
 
 
 class PersonBrief(Schema):
@@ -46,7 +47,7 @@ class PersonBrief(Schema):
     name: str
 
 
-class TaskOut(Schema):
+class FollowupTaskOut(Schema):
     id: int
     plan_id: int
     plan: str
@@ -90,8 +91,8 @@ def _out(task, today: dt.date, *, with_form: bool) -> dict:
     return out
 
 
-@router.get("/tracking/tasks", response=list[TaskOut])
-@paginate(PageNumberPagination, page_size=50)
+@router.get("/tracking/tasks", response=list[FollowupTaskOut])
+@paginate(CursorPagination)
 def list_tasks(request, filters: Query[TaskFilter]):
     """My follow-up tasks (with the form to answer), or, with ``scope=managed``, the tasks of the plans
     I manage (training admins, in their scope)."""
@@ -115,7 +116,7 @@ def list_tasks(request, filters: Query[TaskFilter]):
     return [_out(t, today, with_form=filters.scope == "mine") for t in tasks[:500]]
 
 
-@router.post("/tracking/tasks/{task_id}/responses", response={201: TaskOut})
+@router.post("/tracking/tasks/{task_id}/responses", response={201: FollowupTaskOut})
 def answer_task(request, task_id: int, payload: ResponseIn):
     """Complete one of my tasks: answer its form (an anonymous survey keeps no link to me), or, for a
     task without a form, an empty ``answers`` marks it done."""

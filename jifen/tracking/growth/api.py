@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from jifen.api.pagination import CursorPagination
 from jifen.catalog.models import Course
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access
@@ -50,7 +51,7 @@ class ObservationIn(Schema):
     feedback: str
 
 
-class CaseOut(Schema):
+class ApplicationCaseOut(Schema):
     id: int
     person: PersonBrief
     course: CourseBrief
@@ -153,7 +154,7 @@ def growth_create_observation(request, payload: ObservationIn):
 # ---------------------------------------------------------------- application cases
 
 
-@router.get("/growth/cases/mine", response=list[CaseOut])
+@router.get("/growth/cases/mine", response=list[ApplicationCaseOut])
 def growth_my_cases(request):
     access = get_access(request)
     if access.person_id is None:
@@ -161,7 +162,7 @@ def growth_my_cases(request):
     return list(selectors.cases_of(access.person_id).select_related("person")[:200])
 
 
-@router.post("/growth/cases", response={201: CaseOut})
+@router.post("/growth/cases", response={201: ApplicationCaseOut})
 def growth_create_case(request, payload: Form[CaseIn], file: File[UploadedFile | None] = None):
     """Add a case to the caller's application archive, with optional evidence as ``file``."""
     access = get_access(request)
@@ -178,7 +179,7 @@ def growth_create_case(request, payload: Form[CaseIn], file: File[UploadedFile |
 
 
 @router.get("/growth/actions", response=list[ActionOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CursorPagination)
 def growth_list_actions(request, filters: Query[ActionFilter]):
     """Improvement actions of the units in the caller's scope."""
     access = get_access(request)

@@ -25,7 +25,7 @@ class GoalOut(Schema):
     met: bool | None
 
 
-class QuestionOut(Schema):
+class ReportQuestionOut(Schema):
     survey: str
     text: str
     count: int
@@ -36,7 +36,7 @@ class QuestionOut(Schema):
 class ReactionOut(Schema):
     satisfaction_percent: Decimal | None
     answers: int
-    questions: list[QuestionOut]
+    questions: list[ReportQuestionOut]
     hidden_surveys: int = Field(..., description="Surveys with fewer than 3 answers, whose results stay hidden")
 
 
@@ -79,7 +79,7 @@ class BehaviourOut(Schema):
     learners_with_case: int
 
 
-class MeasureOut(Schema):
+class BusinessMeasureOut(Schema):
     id: int
     plan_id: int
     department: str
@@ -98,7 +98,7 @@ class MeasureOut(Schema):
 
 
 class ResultsOut(Schema):
-    measures: list[MeasureOut]
+    measures: list[BusinessMeasureOut]
     cost: Decimal | None
     benefit: Decimal | None
     roi_percent: Decimal | None
@@ -199,7 +199,7 @@ def _plan_for_measures(request, plan_id: int):
     return access, plan
 
 
-@router.get("/tracking/plans/{plan_id}/measures", response=list[MeasureOut])
+@router.get("/tracking/plans/{plan_id}/measures", response=list[BusinessMeasureOut])
 def list_measures(request, plan_id: int):
     """The business measures of my departments for a plan my people were followed up in."""
     access, plan = _plan_for_measures(request, plan_id)
@@ -207,7 +207,7 @@ def list_measures(request, plan_id: int):
             .select_related("org_unit").order_by("org_unit__path", "pk")]
 
 
-@router.post("/tracking/plans/{plan_id}/measures", response={201: MeasureOut})
+@router.post("/tracking/plans/{plan_id}/measures", response={201: BusinessMeasureOut})
 def add_measure(request, plan_id: int, payload: MeasureIn):
     """Enter a business result (Kirkpatrick level 4) for one of my departments."""
     access, plan = _plan_for_measures(request, plan_id)

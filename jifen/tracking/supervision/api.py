@@ -41,7 +41,7 @@ class KpiRowOut(Schema):
     actions_overdue: int
 
 
-class UnitOut(Schema):
+class SupervisionUnitOut(Schema):
     id: int
     name: str
 
@@ -53,7 +53,7 @@ class DefinitionOut(Schema):
 
 class KpisOut(Schema):
     year: int
-    unit: UnitOut | None
+    unit: SupervisionUnitOut | None
     departments: list[KpiRowOut]
     total: KpiRowOut
     definitions: list[DefinitionOut]
