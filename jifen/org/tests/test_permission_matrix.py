@@ -189,6 +189,7 @@ MANAGE_TRACKING = "run post-training follow-up: plans, templates, instruments, r
 FOLLOW_UP = "evaluate and observe trained people"
 SEE_TRACKING = "see follow-up results, department KPIs and the archive"
 RUN_NOTIFICATIONS = "configure channels, see deliveries and background jobs"
+SEE_AUDIT = "see the audit log of configuration changes"  # whole organisation only
 
 MAY: dict[str, dict[str, str]] = {
     "anonymous": {PUBLIC: ALL},
@@ -203,13 +204,13 @@ MAY: dict[str, dict[str, str]] = {
                        MANAGE_CATALOG: RND, RUN_SESSIONS: RND, SEE_LEARNING: RND, REVIEW_LEARNING: RND, LEARN: SELF,
                        MANAGE_REWARDS: RND, MANAGE_TRACKING: RND, FOLLOW_UP: RND, SEE_TRACKING: RND},
     "hr_auditor": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, SEE_POINTS: ALL, SEE_ADJUSTMENTS: ALL,
-                   APPROVE: ALL, APPEAL: SELF, SEE_LEARNING: ALL, LEARN: SELF, SEE_TRACKING: ALL},
+                   APPROVE: ALL, APPEAL: SELF, SEE_LEARNING: ALL, LEARN: SELF, SEE_TRACKING: ALL, SEE_AUDIT: ALL},
     # This system admin has no person record: no points of their own to appeal, no courses to take.
     "system_admin": {PUBLIC: ALL, SIGNED_IN: ALL, SEE_PEOPLE: ALL, SEE: ALL, MANAGE: ALL, GRANT_ROLES: ALL,
                      SEE_POINTS: ALL, RECORD_EVENTS: ALL, SEE_ADJUSTMENTS: ALL, PROPOSE: ALL, APPROVE: ALL,
                      REVIEW_APPEALS: ALL, MANAGE_RULES: ALL, MANAGE_CATALOG: ALL, RUN_SESSIONS: ALL,
                      SEE_LEARNING: ALL, REVIEW_LEARNING: ALL, MANAGE_REWARDS: ALL, MANAGE_TRACKING: ALL,
-                     FOLLOW_UP: ALL, SEE_TRACKING: ALL, RUN_NOTIFICATIONS: ALL},
+                     FOLLOW_UP: ALL, SEE_TRACKING: ALL, RUN_NOTIFICATIONS: ALL, SEE_AUDIT: ALL},
 }
 ROLES = list(MAY)
 
