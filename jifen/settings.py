@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "jifen.core",
     "jifen.accounts",
+    "jifen.accounts.sso",
     "jifen.org",
     "jifen.ledger",
     "jifen.catalog",
@@ -71,7 +72,12 @@ INSTALLED_APPS = [
     "jifen.notify",
     "jifen.reports.dashboards",
     "jifen.reports.exports",
+    "jifen.imports",
     "jifen.api",
+    "jifen.xapi",
+    "auditlog",
+    "jifen.audit",
+    "jifen.ops",
 ]
 
 MIDDLEWARE = [
@@ -81,9 +87,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jifen.audit.middleware.AuditMiddleware",  # who changed the configuration (jifen.audit)
     "jifen.accounts.middleware.LanguageMiddleware",
+    "jifen.api.middleware.ApiMiddleware",  # /api/v1/: Accept-Language, problem+json for 404 and 405
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -145,6 +154,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-on: OpenID Connect (OIDC_RP_CLIENT_ID, OIDC_OP_DISCOVERY, ...) and LDAP (LDAP_SERVER_URI, ...), each off
+# until its variables are set; see README "Sign-on (OIDC / LDAP)" and jifen/accounts/sso/conf.py.
+from jifen.accounts.sso.conf import sign_on_settings  # noqa: E402
+
+globals().update(sign_on_settings(AUTHENTICATION_BACKENDS))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -176,6 +190,22 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): scripts only from our own static files (no inline scripts, no eval:
+# htmx's allowEval is off in base.html); inline styles stay allowed (templates and ECharts set style="").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -200,6 +230,8 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20) * 1024 * 1024
+# Bulk imports (jifen.imports): a file of more rows than this is committed by the background worker.
+IMPORTS_BACKGROUND_ROWS = env_int("IMPORTS_BACKGROUND_ROWS", 2000)
 
 # Learning: how the box-ticking defences and make-up study behave (each also an environment variable).
 JIFEN_MAKEUP_EARNS_ATTENDANCE = env_bool("JIFEN_MAKEUP_EARNS_ATTENDANCE", False)
@@ -211,6 +243,8 @@ JIFEN_STUDY_MAX_GAP_SECONDS = env_int("JIFEN_STUDY_MAX_GAP_SECONDS", 60)
 # Leaderboards: while points keep arriving, ranks are counted again at most this often (the top of a board
 # and everyone's own points are always live; a quiet board is exact).
 JIFEN_BOARD_RANKS_SECONDS = env_int("JIFEN_BOARD_RANKS_SECONDS", 30)
+# REST API: calls per token in each window ("600/60" = 600 per 60 s; "0" turns the limit off).
+JIFEN_API_RATE = env_str("JIFEN_API_RATE", "600/60")
 
 # E-mail.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -244,6 +278,13 @@ HUEY = {
                  "check_worker_health": True},
 }
 PAGE_SIZE = 25
+
+# xAPI Learning Record Store (/xapi/): the largest request body (statements with attachments), in bytes.
+XAPI_MAX_BODY = env_int("XAPI_MAX_BODY", DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+# Audit log of configuration changes (jifen.audit, django-auditlog): the models are registered in
+# jifen/audit/registry.py. Related objects are stored by name, so the log reads the same after they change.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,8 @@ from jifen.api.api import api
 
 urlpatterns = [
     path("", include("jifen.core.urls")),
+    path("accounts/tokens/", include("jifen.api.urls")),
+    path("accounts/sso/", include("jifen.accounts.sso.urls")),
     path("accounts/", include("jifen.accounts.urls")),
     path("org/", include("jifen.org.urls")),
     path("points/", include("jifen.ledger.urls")),
@@ -25,6 +27,9 @@ urlpatterns = [
     path("notifications/", include("jifen.notify.urls")),
     path("exports/", include("jifen.reports.exports.urls")),
     path("dashboards/", include("jifen.reports.dashboards.urls")),
+    path("imports/", include("jifen.imports.urls")),
+    path("audit/", include("jifen.audit.urls")),
     path("api/v1/", api.urls),
+    path("xapi/", include("jifen.xapi.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,7 @@ NAVIGATION = [
     ("notify:inbox", _("Inbox"), "bell", None),
     ("rules:rules", _("Rules"), "book", None),
     ("accounts:profile", _("My profile"), "user", None),
+    ("tokens:list", _("API tokens"), "gear", None),
     ("attendance:sessions", _("My sessions"), "calendar", Perm.SESSIONS_RUN),
     ("catalog:manage_courses", _("Manage courses"), "book", Perm.CATALOG_MANAGE),
     ("catalog:sessions", _("Sessions"), "calendar", Perm.CATALOG_MANAGE),
@@ -41,6 +42,8 @@ NAVIGATION = [
     ("org:units", _("Organisation"), "tree", Perm.ORG_VIEW),
     ("org:positions", _("Positions"), "badge", Perm.POSITIONS_VIEW),
     ("org:import", _("Roster import"), "upload", Perm.ROSTER_IMPORT),
+    ("imports:index", _("Bulk imports"), "upload", (Perm.SESSIONS_RUN, Perm.CATALOG_MANAGE, Perm.LEARNING_REVIEW,
+                                                     Perm.LEDGER_ADJUST, Perm.ROSTER_IMPORT)),
     ("ledger:search", _("Ledger"), "list", Perm.LEDGER_VIEW),
     ("ledger:adjustments", _("Adjustments"), "scale", (Perm.LEDGER_ADJUST, Perm.LEDGER_APPROVE)),
     ("ledger:appeals", _("Appeals"), "flag", Perm.APPEALS_REVIEW),
@@ -56,8 +59,10 @@ NAVIGATION = [
     ("growth:observations", _("Follow-up of my people"), "people", Perm.TRACKING_FOLLOW),
     ("growth:actions", _("Improvement actions"), "flag", Perm.TRACKING_MANAGE),
     ("notify:deliveries", _("Notifications and jobs"), "gear", Perm.NOTIFY_MANAGE),
+    ("xapi:mappings", _("xAPI intake"), "share", Perm.RULES_MANAGE),
     ("supervision:kpis", _("Supervision and archive"), "chart", Perm.TRACKING_VIEW),
     ("exports:index", _("Reports and exports"), "chart", Perm.LEDGER_VIEW),
+    ("audit:changes", _("Configuration audit log"), "list", Perm.AUDIT_VIEW),
     ("exports:my_record", _("My learning record"), "book", LEARNER),
 ]
 

@@ -9,11 +9,13 @@ from jifen.learning.work.demo import build_demo as build_work
 from jifen.notify.demo import build_demo as build_notify
 from jifen.org.demo import DEMO_PASSWORD, build_demo
 from jifen.org.models import Person
+from jifen.reports.dashboards.demo import build_demo as build_history
 from jifen.rewards.demo import build_demo as build_rewards
 from jifen.rules.demo import build_activity
 from jifen.tracking.followup.demo import build_demo as build_followup
 from jifen.tracking.growth.demo import build_demo as build_growth
 from jifen.tracking.reports.demo import build_demo as build_reports
+from jifen.xapi.demo import build_demo as build_xapi
 
 
 class Command(BaseCommand):
@@ -46,7 +48,12 @@ class Command(BaseCommand):
             build_followup()  # a tracking plan with surveys, grades and evaluations
             build_growth()  # observations, application archive, a development plan, improvement actions
             build_reports()  # the tracking report's baseline, ROI and business measures
+            build_history()  # credits earned earlier this year, as brought in when Jifen started
             build_notify()  # this week's points notices and today's reminders, by the real jobs
+            xapi_client = build_xapi()  # an LRS client system and verb / activity mappings
+            if xapi_client:
+                self.stdout.write(_("xAPI client at /xapi/: key %(key)s, secret %(secret)s")
+                                  % {"key": xapi_client[0], "secret": xapi_client[1]})
         self.stdout.write(_("Demo logins (password: %(password)s):") % {"password": password})
         for login in logins:
             self.stdout.write(f"  {login.role:<16} {login.login:<8} {login.name}")
