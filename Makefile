@@ -63,8 +63,9 @@ test: install messages lint
 # Re-pin every dependency (with hashes) from pyproject.toml.
 lock: install
 	$(BIN)/python -m pip install -q uv
-	$(BIN)/uv pip compile pyproject.toml -q --generate-hashes --python-version 3.11 -o requirements/main.lock
-	$(BIN)/uv pip compile pyproject.toml --extra dev -q --generate-hashes --python-version 3.11 -o requirements/dev.lock
+	$(BIN)/uv pip compile pyproject.toml -q --generate-hashes --no-strip-extras --python-version 3.11 -o requirements/main.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev -q --generate-hashes --no-strip-extras --python-version 3.11 -o requirements/dev.lock
+	$(BIN)/python scripts/lock_extras.py requirements/main.lock requirements/dev.lock
 
 # Benchmarks on PostgreSQL (DATABASE_URL's server, database jifen_bench); results in bench/RESULTS.md.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
