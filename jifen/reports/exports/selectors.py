@@ -179,9 +179,9 @@ class MonthSums:
 
 def month_sums(people: QuerySet[Person] | None, month: dt.date) -> MonthSums:
     """``people``: whose figures (None: everyone, without a filter). The accounts, then the points since the
-    month began grouped by account (no join), the year's credits and the month's awards by unit and rule;
-    on PostgreSQL without JIT compilation, which costs more than it saves on queries run once (about 1.5 s
-    each at 10 million entries)."""
+    month began grouped by account (no join), the year's credits and the month's awards by unit and rule,
+    all from one snapshot; on PostgreSQL without JIT compilation, which costs more than it saves on queries
+    run once (about 1.5 s each at 10 million entries)."""
     from jifen.ledger.selectors import year_bounds
 
     start, end = month_bounds(month)
@@ -197,7 +197,7 @@ def month_sums(people: QuerySet[Person] | None, month: dt.date) -> MonthSums:
     entries = Entry.objects.all()
     if people is not None:
         entries = entries.filter(account__in=accounts.values("pk"))
-    with transaction.atomic(), _without_jit():
+    with _consistent_read():
         owners = {pk: (person, currency, balance) for pk, person, currency, balance in
                   accounts.values_list("pk", "person_id", "currency", "balance")}
         balances = {person: balance for person, currency, balance in owners.values() if currency == Currency.POINTS}
@@ -220,12 +220,18 @@ def month_sums(people: QuerySet[Person] | None, month: dt.date) -> MonthSums:
 
 
 @contextmanager
-def _without_jit():
-    """Inside a transaction: PostgreSQL's JIT off for it (a no-op on SQLite)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-    yield
+def _consistent_read():
+    """One transaction, one snapshot for every read in it: the balances and the entries since the month
+    began must agree even while points keep arriving (PostgreSQL: REPEATABLE READ, when this starts the
+    transaction; SQLite's reads in a transaction share one snapshot anyway). And no JIT on PostgreSQL."""
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                if not outer:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def month_rows(person_ids: list[int], month: dt.date, sums: MonthSums | None = None) -> list[PersonMonth]:

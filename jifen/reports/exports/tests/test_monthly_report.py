@@ -201,3 +201,36 @@ def test_asking_for_a_report_on_the_page_shows_its_progress_until_it_is_ready(cl
     assert 'hx-trigger="every 2s"' in row
     download = client.get(reverse("exports:download", args=[report.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency is proven on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_points_arriving_while_the_report_reads_do_not_skew_the_opening_balance():
+    """The opening balance is the balance less what came since the month began: both must come from one
+    moment. An award committed by someone else between the two reads must change neither."""
+    import threading
+
+    org = OrgBuilder()
+    person = org.person(unit=org.platform, hire_date=dt.date(2020, 1, 1))
+    award(person, 100, at(9, 10))
+    award(person, 30, at(10, 5))
+    arrived = []
+
+    def award_elsewhere(execute, sql, params, many, context):
+        if not arrived and 'SELECT "ledger_entry"."account_id" AS "account_id"' in sql:
+            def post():
+                award(person, 7, at(11, 20), key="while-reading")
+                from django.db import connections
+
+                connections.close_all()
+            worker = threading.Thread(target=post)
+            worker.start()
+            worker.join()
+            arrived.append(True)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(award_elsewhere):
+        sums = selectors.month_sums(None, OCTOBER)
+    assert arrived  # the award really came in between the balance and the entries since
+    row = selectors.month_rows([person.pk], OCTOBER, sums)[0]
+    assert (row.opening, row.earned, row.closing) == (100, 30, 130)
