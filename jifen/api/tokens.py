@@ -39,6 +39,15 @@ ADMIN_PATHS = re.compile(
     r"^/?(org/|positions|people/?$|people/\d+(/roles.*)?$|rewards/?$|rewards/\d+|rules|levels|roles|settings|tokens"
     r"|notifications/channels|webhooks)"
 )
+_MORE_ADMIN_PATHS: list[re.Pattern] = []
+
+
+def admin_paths(*patterns: str) -> None:
+    """An app's API module declares its configuration paths (regexes on the part after /api/v1/)
+    as needing admin scope for writes, beside ``ADMIN_PATHS``."""
+    _MORE_ADMIN_PATHS.extend(re.compile(pattern) for pattern in patterns)
+
+
 # Holding any of these lets a user make an admin token (what the token may do stays within the roles).
 ADMIN_PERMS = (
     Perm.ORG_MANAGE, Perm.PEOPLE_MANAGE, Perm.POSITIONS_MANAGE, Perm.ROSTER_IMPORT, Perm.ROLES_MANAGE,
@@ -97,7 +106,7 @@ def scope_needed(method: str, path: str) -> str:
     """What a call needs: ``path`` is the part after /api/v1/."""
     if method in SAFE_METHODS:
         return TokenScope.READ
-    if ADMIN_PATHS.match(path):
+    if ADMIN_PATHS.match(path) or any(pattern.match(path) for pattern in _MORE_ADMIN_PATHS):
         return TokenScope.ADMIN
     return TokenScope.WRITE
 

@@ -1,0 +1,5 @@
+"""Managing the catalogue over the API: courses, sessions, categories, materials, requirements, policy and rosters."""
+
+from ninja import Router
+
+router = Router(tags=["catalogue management"])

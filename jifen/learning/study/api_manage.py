@@ -1,0 +1,5 @@
+"""Managing online lessons over the API."""
+
+from ninja import Router
+
+router = Router(tags=["online study management"])

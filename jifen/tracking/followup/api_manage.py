@@ -1,0 +1,5 @@
+"""Follow-up plans, templates and forms over the API."""
+
+from ninja import Router
+
+router = Router(tags=["follow-up management"])
