@@ -6,7 +6,7 @@ PORT   ?= 8000
 WORKERS ?= 2
 export JIFEN_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test install messages lint lock bench
+.PHONY: run test install messages lint lock bench audit
 
 # python-ldap (LDAP sign-on, through django-auth-ldap) has no wheel: it builds against OpenLDAP's and SASL's
 # headers, installed here when missing (as root with apt), else asked for.
@@ -37,6 +37,11 @@ run: install messages
 	$(BIN)/gunicorn jifen.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 \
 	  --access-logfile - --forwarded-allow-ips 127.0.0.1
 
+# Pinned dependencies against a copy of the OSV vulnerability database (JIFEN_OSV_DB=path, or downloaded
+# when reachable; says "NOT audited" and passes when neither is there). AUDIT_FLAGS=--strict to require it.
+audit: install
+	$(BIN)/python scripts/audit_deps.py $(AUDIT_FLAGS)
+
 lint: install
 	$(BIN)/ruff check .
 
@@ -46,7 +51,7 @@ lint: install
 # unset (not emptied) for the SQLite pass: an empty value is not a database URL.
 # Browser-test failures leave screenshots in test-results/ (gitignored).
 TEST_ENV := JIFEN_DATA_DIR=$(CURDIR)/.test-data SECRET_KEY=test
-test: install messages lint
+test: install messages lint audit
 	rm -rf test-results
 	@case "$$DATABASE_URL" in postgres*) $(BIN)/python scripts/check_database.py ;; esac
 	env -u DATABASE_URL $(TEST_ENV) $(BIN)/jifen makemigrations --check --dry-run -v1

@@ -243,6 +243,9 @@ JIFEN_STUDY_MAX_GAP_SECONDS = env_int("JIFEN_STUDY_MAX_GAP_SECONDS", 60)
 # Leaderboards: while points keep arriving, ranks are counted again at most this often (the top of a board
 # and everyone's own points are always live; a quiet board is exact).
 JIFEN_BOARD_RANKS_SECONDS = env_int("JIFEN_BOARD_RANKS_SECONDS", 30)
+# The credit policy, recognition settings and levels are cached this long (a change through the pages or the
+# API is seen at once by the process that made it, and by all of them with REDIS_URL).
+JIFEN_CONFIG_CACHE_SECONDS = env_int("JIFEN_CONFIG_CACHE_SECONDS", 60)
 # REST API: calls per token in each window ("600/60" = 600 per 60 s; "0" turns the limit off).
 JIFEN_API_RATE = env_str("JIFEN_API_RATE", "600/60")
 

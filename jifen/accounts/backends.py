@@ -38,8 +38,10 @@ class EmployeeNoOrEmailBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The signed-in user of each request, with their person in the same query (every page needs it:
-        the top bar's name, and the permissions' own records)."""
-        user = get_user_model()._default_manager.select_related("person").filter(pk=user_id).first()
+        the top bar's name, the permissions' own records, and the home page's own card)."""
+        user = (get_user_model()._default_manager
+                .select_related("person__org_unit", "person__position", "person__manager")
+                .filter(pk=user_id).first())
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

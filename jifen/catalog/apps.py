@@ -6,3 +6,9 @@ class CatalogConfig(AppConfig):
     name = "jifen.catalog"
     label = "catalog"
     verbose_name = _("Course catalog")
+
+    def ready(self):
+        from jifen.catalog.models import CreditPolicy
+        from jifen.core.config_cache import forget_on_change
+
+        forget_on_change(CreditPolicy, "credit-policy")

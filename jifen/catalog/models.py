@@ -297,5 +297,7 @@ class CreditPolicy(models.Model):
 
     @classmethod
     def current(cls) -> "CreditPolicy":
-        """The saved policy, or the default one (not saved: reading never writes)."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        """The saved policy, or the default one (not saved: reading never writes). Cached (``config_cache``)."""
+        from jifen.core.config_cache import cached
+
+        return cached("credit-policy", lambda: cls.objects.filter(pk=1).first() or cls(pk=1))

@@ -12,6 +12,11 @@ class RecognitionConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_install_default_levels, sender=self, dispatch_uid="jifen_default_levels")
+        from jifen.core.config_cache import forget_on_change
+        from jifen.recognition.models import Level, RecognitionSettings
+
+        forget_on_change(Level, "levels")
+        forget_on_change(RecognitionSettings, "recognition-settings")
 
 
 def _install_default_levels(sender, using="default", **kwargs):
@@ -31,3 +36,6 @@ def _install_default_levels(sender, using="default", **kwargs):
             Level.objects.using(using).bulk_create([
                 Level(name=str(name), min_points=points, description=str(text)) for name, points, text in DEFAULT_LEVELS
             ])
+        from jifen.core.config_cache import forget
+
+        forget("levels")

@@ -28,6 +28,13 @@ class Level(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def ladder(cls) -> list["Level"]:
+        """Every level, lowest first. Cached (``config_cache``)."""
+        from jifen.core.config_cache import cached
+
+        return cached("levels", lambda: list(cls.objects.order_by("min_points")))
+
 
 class RecognitionSettings(models.Model):
     """One row: how levels and leaderboards are counted."""
@@ -48,8 +55,10 @@ class RecognitionSettings(models.Model):
 
     @classmethod
     def current(cls) -> "RecognitionSettings":
-        found = cls.objects.order_by("pk").first()
-        return found or cls.objects.create()
+        """The one row, made on first use. Cached (``config_cache``)."""
+        from jifen.core.config_cache import cached
+
+        return cached("recognition-settings", lambda: cls.objects.order_by("pk").first() or cls.objects.create())
 
 
 class Preference(models.Model):

@@ -88,7 +88,7 @@ def level_of(*, person: Person, now: dt.datetime | None = None, chosen: Recognit
         earned = year_points
     else:
         earned = earned_total(person_id=person.pk, start=start, end=end)
-    levels = list(Level.objects.all())
+    levels = Level.ladder()
     reached = [level for level in levels if level.min_points <= earned]
     above = [level for level in levels if level.min_points > earned]
     return LevelProgress(earned=earned, level=reached[-1] if reached else None, next_level=above[0] if above else None,

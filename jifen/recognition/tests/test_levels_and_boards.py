@@ -89,13 +89,19 @@ def test_last_months_points_are_not_on_this_months_board(team):
     assert year.rows[0].name == "陈静"
 
 
+def smallest_group(size: int) -> None:
+    """As the settings page saves it (the settings are cached: a bare UPDATE would not be seen)."""
+    chosen = RecognitionSettings.current()
+    chosen.min_group_size = size
+    chosen.save()
+
+
 def test_a_group_smaller_than_the_minimum_gets_no_board(org, team):
     loner = org.person(unit=org.marketing, no="M001", name="钱多多")
     earn(loner, 10, "m")
     board = selectors.leaderboard(scope_key=f"unit:{org.marketing.pk}", period="month", viewer_id=loner.pk, now=NOW)
     assert board.too_small and board.rows == [] and board.mine is None
-    RecognitionSettings.current()
-    RecognitionSettings.objects.update(min_group_size=1)
+    smallest_group(1)
     assert selectors.leaderboard(scope_key=f"unit:{org.marketing.pk}", period="month", now=NOW).rows[0].name == "钱多多"
 
 
@@ -108,8 +114,7 @@ def test_an_anonymous_learner_keeps_their_rank_but_not_their_name(team):
 
 
 def test_the_new_hire_league_counts_only_people_hired_recently(org, team):
-    RecognitionSettings.current()
-    RecognitionSettings.objects.update(min_group_size=1)
+    smallest_group(1)
     newcomer = org.person(no="N001", name="新同事", hire_date=dt.date(2026, 1, 5))
     earn(newcomer, 5, "n")
     board = selectors.leaderboard(scope_key="newhire", period="month", now=NOW)

@@ -59,7 +59,9 @@ def test_next_required_courses_rank_level_and_new_badges(client, org):
     Level.objects.all().delete()  # the shipped levels, replaced by two we can count on
     Level.objects.create(name="青铜", min_points=0)
     Level.objects.create(name="白银", min_points=100)
-    RecognitionSettings.objects.filter(pk=RecognitionSettings.current().pk).update(min_group_size=2)
+    chosen = RecognitionSettings.current()
+    chosen.min_group_size = 2
+    chosen.save()
     points(me, 60)
     points(other, 80)
     badge = Badge.objects.create(code="first", name="初次签到", criterion="manual")
