@@ -1,6 +1,8 @@
 """Courses: what learning facts refer to, and what rules read (kind, category, delivery, credits, difficulty);
 sessions and enrolments; required-course assignments and the credit policy behind the annual gap."""
 
+import re
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -115,6 +117,58 @@ def validate_material(file) -> None:
                               params={"size": MATERIAL_MAX_BYTES // (1024 * 1024)}, code="file_size")
     if file.size == 0:
         raise ValidationError(_("The file is empty."), code="file_empty")
+    suffix = Path(file.name).suffix.lower()
+    if not _material_looks_like(suffix, file):
+        raise ValidationError(_("The file is not really a %(kind)s file."),
+                              params={"kind": suffix.lstrip(".").upper()}, code="file_content")
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .xls, .ppt
+OOXML_PART = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
+
+
+def _material_looks_like(suffix: str, file) -> bool:
+    """What the first bytes say, never the name or what the browser claims: a page or a script renamed
+    to .pdf is refused."""
+    file.seek(0)
+    head = file.read(8192)
+    file.seek(0)
+    if suffix == ".pdf":
+        return b"%PDF-" in head[:1024]
+    if suffix == ".png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if suffix in (".jpg", ".jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if suffix == ".mp4":
+        return head[4:8] == b"ftyp"
+    if suffix in (".doc", ".xls", ".ppt"):
+        return head.startswith(OLE2)
+    if suffix == ".zip":
+        return head.startswith(b"PK\x03\x04")
+    if suffix in OOXML_PART:
+        if not head.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            with zipfile.ZipFile(file) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return False
+        finally:
+            file.seek(0)
+        return "[Content_Types].xml" in names and any(name.startswith(OOXML_PART[suffix]) for name in names)
+    # .txt, .md: text, not markup a browser would run
+    text = None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError as error:
+            if len(head) == 8192 and error.start >= len(head) - 4:  # a character cut at the 8 KB we read
+                text = head[:error.start].decode(encoding, errors="ignore")
+                break
+    if text is None:
+        return False
+    return "\x00" not in text and not re.search(r"<\s*(script|html|iframe|svg)\b", text, re.IGNORECASE)
 
 
 def material_upload_to(instance, filename: str) -> str:

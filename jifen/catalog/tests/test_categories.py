@@ -74,6 +74,43 @@ def test_course_materials_accept_documents_and_refuse_other_files(settings, tmp_
         services.material_add(course=c, title="空", file=SimpleUploadedFile("empty.pdf", b""))
 
 
+def _docx() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("讲义.pdf", b"<html><script>alert(1)</script></html>"),  # a page renamed to .pdf
+    ("图.png", b"GIF89a fake"),
+    ("课件.pptx", _docx()),  # a Word file is not slides
+    ("说明.txt", b"<script>document.location='//evil'</script>"),
+    ("笔记.md", b"\xff\xfe\x00\xd8bad"),
+    ("视频.mp4", b"MZ\x90\x00 not a video"),
+])
+def test_a_material_that_is_not_what_its_name_says_is_refused(settings, tmp_path, name, data):
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(ValidationError) as refused:
+        services.material_add(course=course(), title="伪装", file=SimpleUploadedFile(name, data))
+    assert "is not really a" in str(refused.value)
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("讲义.docx", _docx()),
+    ("说明.txt", "安全生产操作规程，第一章。".encode() * 700),  # over 8 KB: a character is cut where we stop reading
+    ("说明.md", "# 标题\n正文".encode("gb18030")),
+    ("视频.mp4", b"\x00\x00\x00\x18ftypmp42rest"),
+])
+def test_real_documents_of_each_kind_are_accepted(settings, tmp_path, name, data):
+    settings.MEDIA_ROOT = tmp_path
+    assert services.material_add(course=course(), title="资料", file=SimpleUploadedFile(name, data)).pk
+
+
 def test_assignments_name_exactly_one_target(org):
     with pytest.raises(ApplicationError):
         services.assignment_create(course=course(), due_on=dt.date(2026, 12, 31))
