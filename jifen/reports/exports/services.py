@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,27 @@ def report_build(*, report_id: int) -> JobRun | None:
     with translation.override(language):
         return build_monthly(job="report", key=report.job_key, month=report.period, unit=report.scope_unit,
                              files=[report], on_run=link)
+
+
+# A requested report never started this long after its request, or started and silent for jobs.STALE, was
+# lost with its worker (huey takes a job off the queue before running it): queued again.
+NOT_STARTED = dt.timedelta(minutes=5)
+RESUME_WITHIN = dt.timedelta(days=7)
+
+
+def resume_reports(enqueue, *, now: dt.datetime | None = None) -> list[int]:
+    """Queue again the requested reports a dead worker left unbuilt (building twice is harmless: the run is
+    claimed once, and a report with its file is done). Failed builds are not retried: they say why."""
+    now = now or timezone.now()
+    waiting = ReportFile.objects.filter(file="", requested_by__isnull=False, created_at__gte=now - RESUME_WITHIN)
+    lost = waiting.filter(
+        Q(job_run__isnull=True, created_at__lt=now - NOT_STARTED)
+        | Q(job_run__status=JobStatus.RUNNING, job_run__heartbeat_at__lt=now - jobs.STALE)
+    )
+    ids = list(lost.order_by("pk").values_list("pk", flat=True))
+    for report_id in ids:
+        enqueue(report_id)
+    return ids
 
 
 def monthly_report_job(*, now: dt.datetime | None = None) -> JobRun | None:

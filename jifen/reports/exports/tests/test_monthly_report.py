@@ -234,3 +234,29 @@ def test_points_arriving_while_the_report_reads_do_not_skew_the_opening_balance(
     assert arrived  # the award really came in between the balance and the entries since
     row = selectors.month_rows([person.pk], OCTOBER, sums)[0]
     assert (row.opening, row.earned, row.closing) == (100, 30, 130)
+
+
+def test_a_report_whose_worker_was_killed_is_built_once_the_worker_is_back(october):
+    """huey takes a job off its queue before running it: a worker killed mid-build loses it. The periodic
+    resume queues again the reports never started and those whose run went silent, and builds them once."""
+    w = october
+    now = at(11, 5)
+    ask = {"access": access_for_user(w.admin), "user": w.admin, "month": OCTOBER, "unit": None, "now": now}
+    never_started = services.report_request(kind=ReportKind.MONTHLY_XLSX, **ask)
+    cut_off = services.report_request(kind=ReportKind.MONTHLY_PDF, **ask)
+    just_asked = services.report_request(kind=ReportKind.MONTHLY_XLSX, **{**ask, "now": now + dt.timedelta(minutes=9)})
+    run = JobRun.objects.create(job="report", key=cut_off.job_key, started_at=now, heartbeat_at=now, total=3, done=1)
+    ReportFile.objects.filter(pk=cut_off.pk).update(job_run=run)  # the worker died after the first chunk
+
+    queued: list[int] = []
+    later = now + dt.timedelta(minutes=11)
+    assert services.resume_reports(queued.append, now=later) == [never_started.pk, cut_off.pk]
+    assert just_asked.pk not in queued  # its worker may still be about to start it
+
+    for report_id in queued:
+        tasks.build_report(report_id)
+    for report in (never_started, cut_off):
+        report.refresh_from_db()
+        assert report.ready and report.job_run.status == JobStatus.DONE
+    assert JobRun.objects.get(pk=run.pk).attempts == 2  # taken over, not built beside the dead run
+    assert services.resume_reports(queued.append, now=later) == []  # built: nothing more to do
