@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from jifen.rules.models import RuleVersion
+from django.db.models import QuerySet
+
+from jifen.org.permissions import Perm
+from jifen.rules.models import Rule, RuleVersion
+
+
+def may_manage_rules(access) -> bool:
+    """Rules apply to the whole organisation: changing them (and seeing drafts) needs RULES_MANAGE over
+    all of it."""
+    return access.scope(Perm.RULES_MANAGE).everything
+
+
+def rule_versions(rule: Rule, *, with_drafts: bool) -> QuerySet[RuleVersion]:
+    """A rule's versions, newest first; drafts only for those who manage the rules."""
+    versions = rule.versions.select_related("created_by")
+    return versions if with_drafts else versions.exclude(status=RuleVersion.Status.DRAFT)
 
 
 def rule_names(codes: list[str]) -> dict[str, str]:

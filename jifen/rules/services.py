@@ -79,6 +79,27 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
     now = now or timezone.now()
     if len(events) > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} events per call")
+    results, fresh = check_events(events=events, people=people, now=now)
+    if fresh:
+        try:
+            _post_fresh(fresh, results, source=source, actor=actor, now=now)
+        except IntegrityError:
+            # Another writer recorded some of these keys at the same moment: go one by one.
+            for one in fresh:
+                try:
+                    _post_fresh([one], results, source=source, actor=actor, now=now)
+                except IntegrityError:
+                    results[one[0]].status = "duplicate"
+    _fill_duplicates(results)
+    return results
+
+
+def check_events(*, events: list[EventIn], people: QuerySet[Person] | None = None, now: dt.datetime | None = None
+                 ) -> tuple[list[IntakeResult], list[tuple[int, Facts, EventIn]]]:
+    """What intake makes of events, without writing: a result for each (``rejected`` with the reason, or
+    ``duplicate`` of an earlier key of the batch or of a recorded event), and (index, facts, event) of
+    those that are new. The new ones' results are left for the caller to fill in."""
+    now = now or timezone.now()
     people_qs = Person.objects.all() if people is None else people
     people = {
         row[1]: row for row in people_qs.filter(employee_no__any={e.person for e in events}).values_list(
@@ -94,21 +115,7 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
         result = IntakeResult(key=key, status="rejected")
         results.append(result)
         try:
-            if not key or len(key) > 150:
-                raise ValueError(_("Every event needs a key of 1 to 150 characters."))
-            if item.type not in EVENT_TYPES:
-                raise ValueError(_("Unknown event type “%(type)s”.") % {"type": item.type})
-            person = people.get(item.person)
-            if person is None:
-                raise ValueError(_("No person has the number %(no)s.") % {"no": item.person})
-            course = None
-            if item.course:
-                course = courses.get(item.course)
-                if course is None:
-                    raise ValueError(_("Unknown course “%(code)s”.") % {"code": item.course})
-            occurred_at = _parse_time(item.occurred_at, now)
-            if not isinstance(item.data or {}, dict):
-                raise ValueError(_("“data” must be an object."))
+            facts = _facts(item, key, people, courses, now)
         except ValueError as error:
             result.error = str(error)
             continue
@@ -116,27 +123,34 @@ def record_events(*, events: list[EventIn], source: str = "api", actor=None, peo
             result.status = "duplicate"
             continue
         seen.add(key)
-        facts = Facts(key=key, type=item.type, person_id=person[0], unit_path=person[3] or "",
-                      position_code=person[4] or "", course=course, occurred_at=occurred_at, data=item.data or {})
         accepted.append((index, facts, item))
 
     existing = set(Event.objects.filter(key__any=[f.key for _i, f, _item in accepted]).values_list("key", flat=True))
-    fresh = [(i, f, item) for i, f, item in accepted if f.key not in existing]
     for index, facts, _item in accepted:
         if facts.key in existing:
             results[index].status = "duplicate"
-    if fresh:
-        try:
-            _post_fresh(fresh, results, source=source, actor=actor, now=now)
-        except IntegrityError:
-            # Another writer recorded some of these keys at the same moment: go one by one.
-            for one in fresh:
-                try:
-                    _post_fresh([one], results, source=source, actor=actor, now=now)
-                except IntegrityError:
-                    results[one[0]].status = "duplicate"
-    _fill_duplicates(results)
-    return results
+    return results, [(i, f, item) for i, f, item in accepted if f.key not in existing]
+
+
+def _facts(item: EventIn, key: str, people: dict, courses: dict, now: dt.datetime) -> Facts:
+    """One event's facts as the rules see them; a ValueError (translated) says why it cannot be recorded."""
+    if not key or len(key) > 150:
+        raise ValueError(_("Every event needs a key of 1 to 150 characters."))
+    if item.type not in EVENT_TYPES:
+        raise ValueError(_("Unknown event type “%(type)s”.") % {"type": item.type})
+    person = people.get(item.person)
+    if person is None:
+        raise ValueError(_("No person has the number %(no)s.") % {"no": item.person})
+    course = None
+    if item.course:
+        course = courses.get(item.course)
+        if course is None:
+            raise ValueError(_("Unknown course “%(code)s”.") % {"code": item.course})
+    occurred_at = _parse_time(item.occurred_at, now)
+    if not isinstance(item.data or {}, dict):
+        raise ValueError(_("“data” must be an object."))
+    return Facts(key=key, type=item.type, person_id=person[0], unit_path=person[3] or "",
+                 position_code=person[4] or "", course=course, occurred_at=occurred_at, data=item.data or {})
 
 
 EVENT_COLUMNS = ["id", "key", "type", "person_id", "course_id", "occurred_at", "data", "status", "source",

@@ -4,15 +4,17 @@ Nothing is written. Caps, once-per-course and cooldowns are counted within the p
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Sum
 
 from jifen.ledger.models import Currency, Entry
-from jifen.rules.evaluation import Facts, History, evaluate
+from jifen.rules.evaluation import Facts, History, Outcome, evaluate
 from jifen.rules.models import Event, RuleVersion
 
 ZERO = Decimal(0)
@@ -54,9 +56,15 @@ class SimulationResult:
     names: dict[int, str] = field(default_factory=dict)
 
     def movers(self, n: int = 10) -> tuple[list, list]:
+        gainers, losers = self.mover_ids(n)
+        return ([(self.names.get(pk, pk), t) for pk, t in gainers],
+                [(self.names.get(pk, pk), t) for pk, t in losers])
+
+    def mover_ids(self, n: int = 10) -> tuple[list[tuple[int, Totals]], list[tuple[int, Totals]]]:
+        """The people (their ids) who gain most and who lose most, at most ``n`` each."""
         ranked = sorted(self.by_person.items(), key=lambda item: item[1].change)
-        losers = [(self.names.get(pk, pk), t) for pk, t in ranked[:n] if t.change < 0]
-        gainers = [(self.names.get(pk, pk), t) for pk, t in reversed(ranked[-n:]) if t.change > 0]
+        losers = [(pk, t) for pk, t in ranked[:n] if t.change < 0]
+        gainers = [(pk, t) for pk, t in reversed(ranked[-n:]) if t.change > 0]
         return gainers, losers
 
 
@@ -71,9 +79,29 @@ def draft_ruleset() -> list[RuleVersion]:
     return list(chosen.values())
 
 
+def ruleset(which: str = "draft") -> list[RuleVersion]:
+    """``draft``: each rule's draft, else its version in force (what the page simulates); ``in_force``:
+    the rules as they apply now."""
+    if which == "in_force":
+        from jifen.rules.services import versions_in_force
+
+        return versions_in_force()
+    return draft_ruleset()
+
+
 def _department(name_path: str) -> str:
     parts = name_path.split("/")
     return "/".join(parts[:2]) if len(parts) > 1 else name_path
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
+def simulate_days(*, versions: list[RuleVersion], start: dt.date, end: dt.date,
+                  currency: str = Currency.POINTS) -> SimulationResult:
+    """The simulation over the days from ``start`` until ``end`` (not included), in local time."""
+    return simulate(versions=versions, start=local_midnight(start), end=local_midnight(end), currency=currency)
 
 
 def simulate(*, versions: list[RuleVersion], start: dt.datetime, end: dt.datetime,
@@ -116,4 +144,43 @@ def simulate(*, versions: list[RuleVersion], start: dt.datetime, end: dt.datetim
         result.by_person[pk].actual += row["total"]
         result.by_department[_department(row["account__person__org_unit__name_path"])].actual += row["total"]
         result.by_rule[row["rule_label"]].actual += row["total"]
+    return result
+
+
+@dataclass
+class EventSimulation:
+    """One given event: ``simulated`` (with what each rule would post), ``duplicate`` or ``rejected``."""
+
+    key: str
+    status: str
+    error: str | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+@dataclass
+class EventsSimulationResult:
+    events: list[EventSimulation]
+    currency_totals: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    by_rule: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+
+
+def simulate_events(*, versions: list[RuleVersion], events: list, now: dt.datetime | None = None
+                    ) -> EventsSimulationResult:
+    """What ``versions`` would post for events not recorded (``services.EventIn``), checked as intake checks
+    them: an unknown person, type or course rejects the event; a key of the batch seen before, or already
+    recorded, is a duplicate. Nothing is written. As over a period, caps, once-per-course and cooldowns
+    count only what the simulation itself awards."""
+    from jifen.rules.services import check_events
+
+    checked, fresh = check_events(events=events, now=now)
+    result = EventsSimulationResult(events=[EventSimulation(key=r.key, status=r.status, error=r.error)
+                                            for r in checked])
+    history = InMemoryHistory()
+    for index, facts, _item in fresh:
+        row = result.events[index]
+        row.status = "simulated"
+        for outcome in evaluate(facts, versions, history):
+            row.outcomes.append(outcome)
+            result.currency_totals[outcome.currency] += outcome.amount
+            result.by_rule[outcome.version.rule.code] += outcome.amount
     return result

@@ -1,7 +1,3 @@
-import datetime as dt
-import zoneinfo
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,10 +10,11 @@ from django.views.decorators.http import require_POST
 
 from jifen.core.errors import ApplicationError
 from jifen.core.forms import apply_error
-from jifen.org.permissions import Perm, get_access
+from jifen.org.permissions import get_access
 from jifen.rules import rule_services, simulation, yaml_io
 from jifen.rules.forms import RuleForm, RulesetImportForm, SimulationForm
 from jifen.rules.models import Rule, RuleVersion
+from jifen.rules.selectors import may_manage_rules, rule_versions
 
 
 def _manager_required(view):
@@ -25,7 +22,7 @@ def _manager_required(view):
 
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not get_access(request).scope(Perm.RULES_MANAGE).everything:
+        if not may_manage_rules(get_access(request)):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -49,21 +46,19 @@ def rules(request):
         .select_related("rule")
         .order_by("event_type", "rule__code")
     )
-    access = get_access(request)
+    can_manage = may_manage_rules(get_access(request))
     return TemplateResponse(request, "rules/rules.html", {
-        "versions": versions, "can_manage": access.scope(Perm.RULES_MANAGE).everything,
+        "versions": versions, "can_manage": can_manage,
         "drafts": RuleVersion.objects.filter(status=RuleVersion.Status.DRAFT).select_related("rule")
-        if access.scope(Perm.RULES_MANAGE).everything else [],
+        if can_manage else [],
     })
 
 
 @login_required
 def rule(request, code: str):
     found = _rule(code)
-    can_manage = get_access(request).scope(Perm.RULES_MANAGE).everything
-    versions = found.versions.select_related("created_by")
-    if not can_manage:
-        versions = versions.exclude(status=RuleVersion.Status.DRAFT)
+    can_manage = may_manage_rules(get_access(request))
+    versions = rule_versions(found, with_drafts=can_manage)
     return TemplateResponse(request, "rules/rule.html", {"rule": found, "versions": versions,
                                                          "can_manage": can_manage})
 
@@ -87,9 +82,7 @@ def rule_create(request):
 @_manager_required
 def rule_edit(request, code: str):
     found = _rule(code)
-    base = (found.versions.filter(status=RuleVersion.Status.DRAFT).first()
-            or found.versions.filter(status=RuleVersion.Status.PUBLISHED).first()
-            or found.versions.order_by("-number").first())
+    base = rule_services.rule_base_version(found)
     form = RuleForm(request.POST or None, initial=RuleForm.initial_from(base) if base else None, editing=True)
     if request.method == "POST" and form.is_valid():
         try:
@@ -111,12 +104,12 @@ def rule_edit(request, code: str):
 @require_POST
 def rule_publish(request, code: str):
     found = _rule(code)
-    draft = found.versions.filter(status=RuleVersion.Status.DRAFT).first()
-    if draft is None:
-        messages.error(request, _("This rule has no draft to put in force."))
+    try:
+        version = rule_services.rule_publish_draft(rule=found)
+    except ApplicationError as error:
+        messages.error(request, error.message)
     else:
-        rule_services.rule_publish(version=draft)
-        messages.success(request, _("Version %(number)s is now in force.") % {"number": draft.number})
+        messages.success(request, _("Version %(number)s is now in force.") % {"number": version.number})
     return redirect("rules:rule", code=found.code)
 
 
@@ -142,22 +135,12 @@ def ruleset_import(request):
     form = RulesetImportForm(request.POST or None, request.FILES or None)
     summary = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > 1024 * 1024:
-            form.add_error("file", _("A ruleset file can be at most 1 MB."))
-        else:
-            try:
-                text = upload.read().decode("utf-8-sig")
-                summary = yaml_io.import_ruleset(text, actor=request.user, publish=form.cleaned_data["publish"])
-            except UnicodeDecodeError:
-                form.add_error("file", _("The file must be UTF-8 text."))
-            except ApplicationError as error:
-                apply_error(form, error)
+        try:
+            text = yaml_io.read_ruleset_file(form.cleaned_data["file"])
+            summary = yaml_io.import_ruleset(text, actor=request.user, publish=form.cleaned_data["publish"])
+        except ApplicationError as error:
+            apply_error(form, error)
     return TemplateResponse(request, "rules/import.html", {"form": form, "summary": summary})
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
 
 
 @_manager_required
@@ -166,9 +149,8 @@ def simulate(request):
     form = SimulationForm(request.GET or None, initial={"start": today.replace(day=1), "end": today})
     result = None
     if request.GET and form.is_valid():
-        result = simulation.simulate(versions=simulation.draft_ruleset(),
-                                     start=_local_midnight(form.cleaned_data["start"]),
-                                     end=_local_midnight(form.cleaned_data["end"]))
+        result = simulation.simulate_days(versions=simulation.draft_ruleset(), start=form.cleaned_data["start"],
+                                          end=form.cleaned_data["end"])
     context = {"form": form, "result": result,
                "drafts": RuleVersion.objects.filter(status=RuleVersion.Status.DRAFT).select_related("rule")}
     if result is not None:

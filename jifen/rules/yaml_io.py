@@ -16,6 +16,7 @@ from jifen.rules import rule_services
 from jifen.rules.models import Rule, RuleVersion
 
 FORMAT = "jifen-ruleset/1"
+MAX_FILE_BYTES = 1024 * 1024
 DECIMAL_FIELDS = ("amount", "score_step", "cap_day", "cap_week", "cap_month", "cap_year")
 
 
@@ -52,7 +53,7 @@ class ImportSummary:
 
 def _coerce(code: str, raw: dict) -> dict:
     fields = {k: v for k, v in raw.items() if k not in ("code", "version")}
-    unknown = set(fields) - set(rule_services.VERSION_FIELDS)
+    unknown = {str(name) for name in fields} - set(rule_services.VERSION_FIELDS)
     if unknown:
         raise ApplicationError(_("Rule %(code)s: unknown fields %(fields)s.")
                                % {"code": code, "fields": ", ".join(sorted(unknown))})
@@ -73,9 +74,38 @@ def _coerce(code: str, raw: dict) -> dict:
     return fields
 
 
-@transaction.atomic
-def import_ruleset(text: str, *, actor=None, publish: bool = False) -> ImportSummary:
-    """All or nothing: a bad rule anywhere in the file imports nothing."""
+def read_ruleset_file(upload) -> str:
+    """The text of an uploaded ruleset: at most 1 MB of UTF-8 (a byte-order mark is dropped)."""
+    if upload.size is not None and upload.size > MAX_FILE_BYTES:
+        raise ApplicationError(_("A ruleset file can be at most 1 MB."), field="file")
+    data = upload.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ApplicationError(_("A ruleset file can be at most 1 MB."), field="file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ApplicationError(_("The file must be UTF-8 text."), field="file") from exc
+
+
+class _DryRun(Exception):
+    def __init__(self, summary: ImportSummary):
+        self.summary = summary
+
+
+def import_ruleset(text: str, *, actor=None, publish: bool = False, dry_run: bool = False) -> ImportSummary:
+    """All or nothing: a bad rule anywhere in the file imports nothing. A dry run checks every rule the
+    same way and answers what an import would do, then undoes it all."""
+    try:
+        with transaction.atomic():
+            summary = _import(text, actor=actor, publish=publish)
+            if dry_run:
+                raise _DryRun(summary)
+    except _DryRun as undone:
+        return undone.summary
+    return summary
+
+
+def _import(text: str, *, actor, publish: bool) -> ImportSummary:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
