@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from jifen.catalog.models import Session
 from jifen.learning.attendance import services
 from jifen.learning.attendance.models import Method
-from jifen.org.importing import HEADER_ALIASES, cell_text, read_table
+from jifen.org.importing import HEADER_ALIASES, cell_text, read_table, read_upload
 
 COLUMNS = ("employee_no", "status", "reason")
 REQUIRED = ("employee_no", "status")
@@ -72,6 +72,16 @@ def commit(*, session: Session, table, actor, now: dt.datetime | None = None) ->
         raise services.MarksRejected(plan)
     return services.mark_many(session=session, lines=lines, actor=actor, method=Method.IMPORT,
                               columns=table.columns, now=now)
+
+
+def import_upload(*, session: Session, upload, check_only: bool, actor, now: dt.datetime | None = None
+                  ) -> services.MarkPlan:
+    """An uploaded .xlsx or .csv: checked only (the dry run), or recorded all or nothing. Raises
+    ImportFileError for a file that cannot be read, services.MarksRejected (with the plan) for row errors."""
+    table = read(read_upload(upload), upload.name or "")
+    if check_only:
+        return check(session=session, table=table, now=now)
+    return commit(session=session, table=table, actor=actor, now=now)
 
 
 def template_file(session: Session) -> bytes:

@@ -548,6 +548,15 @@ def assign_makeup(*, attendance: Attendance, assignment: str, due_on: dt.date, a
                                      assigned_by=actor if getattr(actor, "pk", None) else None, assigned_at=now)
 
 
+def makeup_assign(*, session: Session, person: Person, assignment: str, due_on: dt.date, actor=None,
+                  now: dt.datetime | None = None) -> MakeUp:
+    """Make-up study for someone who missed this session: their attendance record must say absent or excused."""
+    record = Attendance.objects.filter(session=session, person=person).first()
+    if record is None:
+        raise ApplicationError(_("Only a missed session (absent or excused) can be made up."), code="not_missed")
+    return assign_makeup(attendance=record, assignment=assignment, due_on=due_on, actor=actor, now=now)
+
+
 def complete_makeup(*, makeup: MakeUp, now: dt.datetime | None = None) -> MakeUp:
     """The online study app says the make-up study is done. With JIFEN_MAKEUP_EARNS_ATTENDANCE the
     person earns attendance.present for it (key ``att-makeup:<id>``, so once); the missed status stays

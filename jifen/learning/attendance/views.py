@@ -27,7 +27,7 @@ from jifen.core.forms import apply_error
 from jifen.learning.attendance import importing, selectors, services, tokens
 from jifen.learning.attendance.forms import ImportForm, MakeUpForm, MarkForm, ParticipationForm
 from jifen.learning.attendance.models import AttendanceStatus
-from jifen.org.importing import ImportFileError, read_upload
+from jifen.org.importing import ImportFileError
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access, require_perm
 
@@ -127,15 +127,11 @@ def participation(request, pk: int, person_pk: int):
 def makeup(request, pk: int, person_pk: int):
     session = _session(request, pk)
     person = _enrolled(session, person_pk)
-    record = session.attendance.filter(person=person).first()
     form = MakeUpForm(request.POST)
-    if record is None:
-        return _row_response(request, session, person,
-                             error=_("Only a missed session (absent or excused) can be made up."))
     if not form.is_valid():
         return _row_response(request, session, person, error=_form_error(form))
     try:
-        services.assign_makeup(attendance=record, assignment=form.cleaned_data["assignment"],
+        services.makeup_assign(session=session, person=person, assignment=form.cleaned_data["assignment"],
                                due_on=form.cleaned_data["due_on"], actor=request.user)
     except ApplicationError as error:
         return _row_response(request, session, person, error=str(error.message))
@@ -204,13 +200,9 @@ def import_attendance(request, pk: int):
     form = ImportForm(request.POST or None, request.FILES or None)
     plan = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            table = importing.read(read_upload(upload), upload.name)
-            if form.cleaned_data["check_only"]:
-                plan = importing.check(session=session, table=table)
-            else:
-                plan = importing.commit(session=session, table=table, actor=request.user)
+            plan = importing.import_upload(session=session, upload=form.cleaned_data["file"],
+                                           check_only=form.cleaned_data["check_only"], actor=request.user)
         except services.MarksRejected as rejected:
             plan = rejected.plan
             form.add_error(None, rejected.message)

@@ -86,6 +86,15 @@ def question_update(*, question: Question, kind: str, text: str, options: list[s
     return question
 
 
+@transaction.atomic
+def question_retire(*, question: Question) -> Question:
+    """Take a question out of the bank: no new paper shows it; attempts already made keep it.
+    Retiring again changes nothing."""
+    Question.objects.filter(pk=question.pk, is_active=True).update(is_active=False)
+    question.refresh_from_db(fields=["is_active"])
+    return question
+
+
 def _check_quiz(*, course, selection: str, questions, random_count: int | None) -> None:
     if selection == Quiz.Selection.FIXED:
         if not questions:
@@ -119,6 +128,21 @@ def quiz_save(*, quiz: Quiz | None = None, course, title: str, kind: str, select
     quiz.save()
     quiz.questions.set(questions if selection == Quiz.Selection.FIXED else [])
     return quiz
+
+
+@transaction.atomic
+def quiz_set_open(*, quiz: Quiz, is_open: bool) -> Quiz:
+    """Open a quiz to learners (checked as when it is saved: its active questions, or enough of them in
+    the bank to draw from) or close it (no new attempts; those under way may still be submitted)."""
+    locked = Quiz.objects.select_for_update().select_related("course").get(pk=quiz.pk)
+    if is_open and not locked.is_active:
+        questions = list(locked.questions.filter(is_active=True))
+        _check_quiz(course=locked.course, selection=locked.selection, questions=questions,
+                    random_count=locked.random_count)
+    if locked.is_active != is_open:
+        locked.is_active = is_open
+        locked.save(update_fields=["is_active"])
+    return locked
 
 
 # ---------------------------------------------------------------- attempts

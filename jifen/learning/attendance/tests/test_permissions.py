@@ -132,6 +132,17 @@ CASES: list[Case] = [
                                 "token": tokens.make_token(w.session("in").pk, timezone.now())},
              ok=400, label=" (not enrolled: refused)"),
     api_case("GET /api/v1/attendance/me", "attendance_mine", SIGNED_IN, lambda w, t: f"{API}/attendance/me"),
+    *api_scoped("POST /api/v1/attendance/sessions/{session_id}/makeups", "assign_attendance_makeup", RUN_SESSIONS,
+                lambda w, t: f"{API}/attendance/sessions/{w.session(t).pk}/makeups",
+                data=lambda w, t: {"employee_no": w.person(t).employee_no, **due(w, t)}, writes=True),
+    *api_scoped("POST /api/v1/attendance/sessions/{session_id}/close", "close_session_attendance", RUN_SESSIONS,
+                lambda w, t: f"{API}/attendance/sessions/{w.session(t).pk}/close", writes=True),
+    *api_scoped("POST /api/v1/attendance/sessions/{session_id}/import", "import_session_attendance", RUN_SESSIONS,
+                lambda w, t: f"{API}/attendance/sessions/{w.session(t).pk}/import?dry_run=true", data=import_file,
+                label=" (dry run)"),
+    *api_scoped("POST /api/v1/attendance/sessions/{session_id}/import", "import_session_attendance", RUN_SESSIONS,
+                lambda w, t: f"{API}/attendance/sessions/{w.session(t).pk}/import", data=import_file,
+                writes=True),
 ]
 
 

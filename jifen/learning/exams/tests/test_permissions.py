@@ -38,6 +38,7 @@ class ExamsWorld(matrix.World):
         self.questions = factories.ten_questions(self.course)
         self.quiz = factories.quiz(self.course, self.questions, title="随堂测验")
         self.fresh_quiz = factories.quiz(self.course, self.questions, title="结业考试", kind="exam")
+        self.closed_quiz = factories.quiz(self.course, self.questions, title="旧测验", is_active=False)
         owners = {"in": self.in_person, "out": self.out_person}
         owners.update({role: user.person for role, user in self.users.items()
                        if user is not None and hasattr(user, "person")})
@@ -94,6 +95,14 @@ def xlsx(w, t):
     return {"file": SimpleUploadedFile("题库.xlsx", buffer.getvalue())}
 
 
+def api_question(w, t):
+    return {"kind": "single", "text": "新题：密码至少几位？", "options": ["6", "8", "10"], "answer": "C"}
+
+
+def api_quiz(w, t):
+    return {"title": "新测验", "questions": [q.pk for q in w.questions[:3]], "time_limit_minutes": 10}
+
+
 def answers(w, t):
     return {f"q{q.pk}": "0" for q in w.questions}
 
@@ -136,6 +145,31 @@ CASES: list[Case] = [
                     url=lambda w, t: f"{API}/attempts/{w.attempt(t)}/submit",
                     data=lambda w, t: {"answers": {str(q.pk): [0] for q in w.questions}}, writes=True),
     api_case("GET /api/v1/attempts/mine", "my_quiz_attempts", LEARN, lambda w, t: f"{API}/attempts/mine"),
+    # ---- API: the bank and the quizzes (admin scope for tokens; the pages' CATALOG_MANAGE)
+    api_case("GET /api/v1/courses/{course_id}/questions", "list_bank_questions", MANAGE_CATALOG,
+             lambda w, t: f"{API}/courses/{w.course.pk}/questions"),
+    api_case("POST /api/v1/courses/{course_id}/questions", "create_bank_question", MANAGE_CATALOG,
+             lambda w, t: f"{API}/courses/{w.course.pk}/questions", data=api_question, ok=201, writes=True),
+    api_case("POST /api/v1/courses/{course_id}/questions/import", "import_bank_questions", MANAGE_CATALOG,
+             lambda w, t: f"{API}/courses/{w.course.pk}/questions/import", data=xlsx, writes=True),
+    api_case("GET /api/v1/questions/{question_id}", "get_bank_question", MANAGE_CATALOG,
+             lambda w, t: f"{API}/questions/{w.questions[0].pk}"),
+    api_case("PUT /api/v1/questions/{question_id}", "update_bank_question", MANAGE_CATALOG,
+             lambda w, t: f"{API}/questions/{w.questions[0].pk}", data=api_question, writes=True),
+    api_case("POST /api/v1/questions/{question_id}/retire", "retire_bank_question", MANAGE_CATALOG,
+             lambda w, t: f"{API}/questions/{w.questions[9].pk}/retire", writes=True),
+    api_case("GET /api/v1/courses/{course_id}/quizzes", "list_course_quizzes", MANAGE_CATALOG,
+             lambda w, t: f"{API}/courses/{w.course.pk}/quizzes"),
+    api_case("POST /api/v1/courses/{course_id}/quizzes", "create_course_quiz", MANAGE_CATALOG,
+             lambda w, t: f"{API}/courses/{w.course.pk}/quizzes", data=api_quiz, ok=201, writes=True),
+    api_case("GET /api/v1/quizzes/{quiz_id}", "get_course_quiz", MANAGE_CATALOG,
+             lambda w, t: f"{API}/quizzes/{w.quiz.pk}"),
+    api_case("PUT /api/v1/quizzes/{quiz_id}", "update_course_quiz", MANAGE_CATALOG,
+             lambda w, t: f"{API}/quizzes/{w.quiz.pk}", data=api_quiz, writes=True),
+    api_case("POST /api/v1/quizzes/{quiz_id}/open", "open_course_quiz", MANAGE_CATALOG,
+             lambda w, t: f"{API}/quizzes/{w.closed_quiz.pk}/open", writes=True),
+    api_case("POST /api/v1/quizzes/{quiz_id}/close", "close_course_quiz", MANAGE_CATALOG,
+             lambda w, t: f"{API}/quizzes/{w.quiz.pk}/close", writes=True),
 ]
 
 

@@ -147,6 +147,19 @@ CASES: list[Case] = [
             data=lambda w, t: {"score": "85", "comment": "条理清晰"}, ok=302, writes=True),
     *scoped(url_name="work:submission_file", method="get", need=RUN_SESSIONS,
             url=on("work:submission_file", "submissions")),
+    api_case("GET /api/v1/assignments", "list_managed_assignments", RUN_SESSIONS, lambda w, t: f"{API}/assignments"),
+    *api_scoped("POST /api/v1/assignments", "create_assignment", RUN_SESSIONS, lambda w, t: f"{API}/assignments",
+                data=lambda w, t: {"session_id": w.sessions[t].pk, "title": "第二次作业",
+                                   "due_at": "2026-12-31T18:00:00+08:00"}, ok=201, writes=True),
+    *api_scoped("GET /api/v1/assignments/{assignment_id}", "get_managed_assignment", RUN_SESSIONS,
+                lambda w, t: f"{API}/assignments/{w.assignments[t].pk}"),
+    *api_scoped("POST /api/v1/assignments/{assignment_id}/close", "close_assignment", RUN_SESSIONS,
+                lambda w, t: f"{API}/assignments/{w.assignments[t].pk}/close", writes=True),
+    *api_scoped("GET /api/v1/assignments/{assignment_id}/submissions", "list_assignment_submissions", RUN_SESSIONS,
+                lambda w, t: f"{API}/assignments/{w.assignments[t].pk}/submissions"),
+    *api_scoped("POST /api/v1/submissions/{submission_id}/grade", "grade_submission", RUN_SESSIONS,
+                lambda w, t: f"{API}/submissions/{w.submissions[t].pk}/grade",
+                data=lambda w, t: {"score": 85, "comment": "条理清晰"}, writes=True),
     # ---- self-study claims
     Case("work:my_claims", "get", SIGNED_IN, page("work:my_claims")),
     Case("work:claim_create", "get", LEARN, page("work:claim_create")),
@@ -211,5 +224,5 @@ def test_every_page_and_operation_of_the_work_app_has_a_row():
     assert names == {case.url_name for case in CASES if not case.api_op}
     schema = api.get_openapi_schema()
     ours = {f"{method.upper()} {path}" for path, methods in schema["paths"].items() for method in methods
-            if methods[method].get("tags") == ["work"]}
+            if methods[method].get("tags") in (["work"], ["assignments"])}
     assert ours == {case.api_op for case in CASES if case.api_op}
