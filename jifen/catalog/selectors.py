@@ -84,6 +84,26 @@ def sessions_visible(*, access: Access) -> QuerySet[Session]:
     return Session.objects.filter(q)
 
 
+def people_in_reach(*, access: Access) -> QuerySet[Person]:
+    """Whom a training admin may name (trainers, people assigned to a session): in scope and not gone."""
+    return access.people(Perm.CATALOG_MANAGE).exclude(status=Person.Status.LEFT)
+
+
+def assignments_visible(*, access: Access) -> QuerySet[CourseAssignment]:
+    """Required-course assignments to units or people in scope, and to positions (organisation-wide)."""
+    units = access.units(Perm.CATALOG_MANAGE).values("pk")
+    people = access.people(Perm.CATALOG_MANAGE).values("pk")
+    return CourseAssignment.objects.filter(Q(org_unit__in=units) | Q(person__in=people) | Q(position__isnull=False))
+
+
+def assignments_deletable(*, access: Access) -> QuerySet[CourseAssignment]:
+    """Those a training admin may remove: to units or people in scope; everything for the whole organisation."""
+    if access.scope(Perm.CATALOG_MANAGE).everything:
+        return CourseAssignment.objects.all()
+    return CourseAssignment.objects.filter(Q(org_unit__in=access.units(Perm.CATALOG_MANAGE).values("pk"))
+                                           | Q(person__in=access.people(Perm.CATALOG_MANAGE).values("pk")))
+
+
 def open_sessions(*, now: dt.datetime | None = None) -> QuerySet[Session]:
     """Sessions anyone may see in the catalogue: planned, not started."""
     now = now or timezone.now()

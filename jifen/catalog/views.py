@@ -32,7 +32,6 @@ from jifen.catalog.forms import (
 from jifen.catalog.models import (
     Category,
     Course,
-    CourseAssignment,
     CourseMaterial,
     CreditPolicy,
     Enrolment,
@@ -162,8 +161,7 @@ def my_progress(request):
 
 
 def _trainer_choices(request):
-    return get_access(request).people(Perm.CATALOG_MANAGE).exclude(status=Person.Status.LEFT).order_by(
-        "employee_no")
+    return selectors.people_in_reach(access=get_access(request)).order_by("employee_no")
 
 
 @require_perm(Perm.CATALOG_MANAGE)
@@ -368,7 +366,7 @@ def roster_assign(request, pk: int):
     access = get_access(request)
     form = AssignPeopleForm(request.POST, units=access.units(Perm.CATALOG_MANAGE).order_by("path"))
     if form.is_valid():
-        in_scope = access.people(Perm.CATALOG_MANAGE).exclude(status=Person.Status.LEFT)
+        in_scope = selectors.people_in_reach(access=access)
         numbers = form.cleaned_data["people"]
         people = list(in_scope.filter(employee_no__in=numbers))
         unknown = sorted(set(numbers) - {p.employee_no for p in people})
@@ -435,18 +433,11 @@ def enrolment_move(request, pk: int):
 # ---------------------------------------------------------------- requirements
 
 
-def _assignments_visible(access):
-    """Assignments to units or people in scope, and to positions (organisation-wide)."""
-    units = access.units(Perm.CATALOG_MANAGE).values("pk")
-    people = access.people(Perm.CATALOG_MANAGE).values("pk")
-    return CourseAssignment.objects.filter(Q(org_unit__in=units) | Q(person__in=people) | Q(position__isnull=False))
-
-
 @require_perm(Perm.CATALOG_MANAGE)
 def requirements(request):
     access = get_access(request)
-    found = _assignments_visible(access).select_related("course", "org_unit", "position", "person").order_by(
-        "due_on", "pk")
+    found = selectors.assignments_visible(access=access).select_related(
+        "course", "org_unit", "position", "person").order_by("due_on", "pk")
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     policy = CreditPolicy.current()
     everything = access.scope(Perm.CATALOG_MANAGE).everything
@@ -492,12 +483,7 @@ def assignment_create(request):
 @require_POST
 def assignment_delete(request, pk: int):
     access = get_access(request)
-    deletable = CourseAssignment.objects.filter(
-        Q(org_unit__in=access.units(Perm.CATALOG_MANAGE).values("pk"))
-        | Q(person__in=access.people(Perm.CATALOG_MANAGE).values("pk")))
-    if access.scope(Perm.CATALOG_MANAGE).everything:
-        deletable = CourseAssignment.objects.all()
-    assignment = get_object_or_404(deletable, pk=pk)
+    assignment = get_object_or_404(selectors.assignments_deletable(access=access), pk=pk)
     services.assignment_delete(assignment=assignment)
     messages.success(request, _("The assignment has been removed."))
     return redirect("catalog:requirements")

@@ -230,6 +230,18 @@ def send_test(channel: Channel) -> None:
     _dispatch(channel.kind, channel, message)
 
 
+def channel_delete(*, channel: Channel) -> None:
+    """Delete a robot or webhook that never sent anything. One with deliveries in the log is refused
+    (deleting it would erase that log): switch it off instead."""
+    with transaction.atomic():
+        # locked: a delivery being planned for it waits, and then finds it gone
+        Channel.objects.select_for_update().filter(pk=channel.pk).first()
+        if Delivery.objects.filter(channel=channel).exists():
+            raise ApplicationError(_("This channel has messages in the delivery log: switch it off instead."),
+                                   field="is_active", code="in_use")
+        channel.delete()
+
+
 def deliver_one(pk: int, *, now: dt.datetime | None = None) -> str | None:
     """Send one due delivery; the status it ends in (None if another worker took it or it is no longer
     due). The delivery is claimed by one conditional UPDATE that pushes its next attempt a lease ahead,

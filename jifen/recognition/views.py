@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -115,14 +114,18 @@ def level_form(request, pk: int | None = None):
     form = LevelForm(request.POST or None, instance=instance, prefix="level")
     if request.method == "POST":
         if request.POST.get("delete") and instance is not None:
-            instance.delete()
+            try:
+                services.level_delete(level=instance)
+            except ApplicationError as error:
+                messages.error(request, error.message)
+                return redirect("recognition:level_edit", pk=instance.pk)
             messages.success(request, _("Level deleted."))
             return redirect("recognition:levels")
         if form.is_valid():
             try:
-                form.save()
-            except IntegrityError:
-                form.add_error(None, _("Another level has this name or these points."))
+                services.level_save(form=form)
+            except ApplicationError as error:
+                apply_error(form, error)
             else:
                 messages.success(request, _("Level saved."))
                 return redirect("recognition:levels")

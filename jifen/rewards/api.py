@@ -6,24 +6,36 @@ order key answers the first order again."""
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
+from django.forms.models import model_to_dict
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 
 from jifen.api.api import problem
+from jifen.api.pagination import CursorPagination
+from jifen.api.tokens import admin_paths
 from jifen.core.errors import ApplicationError
 from jifen.org.models import Person
 from jifen.org.permissions import Perm, get_access
 from jifen.rewards import selectors, services
+from jifen.rewards.forms import RewardForm
 from jifen.rewards.models import LimitPeriod, Redemption, RedemptionStatus, Reward, RewardCategory
 
 router = Router(tags=["rewards"])
+
+# Editing a reward changes the catalogue: admin scope (ADMIN_PATHS has only numeric reward paths).
+admin_paths(r"^rewards/[^/]+/?$")
+
+MAX_INT = 2**31 - 1
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class RewardIn(Schema):
@@ -37,6 +49,30 @@ class RewardIn(Schema):
     description: str = ""
     limit_per_person: int | None = Field(None, ge=1)
     limit_period: LimitPeriod = LimitPeriod.YEAR
+
+
+class RewardPatch(Schema):
+    """The reward form's fields; those left out keep their value. The code never changes (orders and other
+    systems refer to it); a picture is uploaded on the page."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    category: RewardCategory | None = None
+    price: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
+    unit_cost: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2,
+                                      description="What one costs the company, in yuan; null: not known.")
+    stock: int | None = Field(None, ge=0, le=MAX_INT, description="Stock left; null: unlimited.")
+    description: str | None = None
+    limit_per_person: int | None = Field(None, ge=1, le=MAX_INT, description="null: no limit.")
+    limit_period: LimitPeriod | None = None
+    units: list[Id] | None = Field(None, max_length=1000,
+                                    description="Ids of the org units it is only for (with their subunits); "
+                                                "empty: everyone. Only units in your scope.")
+    positions: list[Id] | None = Field(None, max_length=1000,
+                                        description="Ids of the positions it is only for; empty: every position.")
+    min_level: int | None = Field(None, ge=1, le=2**63 - 1, description="Id of the level needed; null: any level.")
+    active_from: dt.datetime | None = Field(None, description="On sale from; null: now.")
+    active_to: dt.datetime | None = Field(None, description="On sale until (exclusive); null: no end.")
+    is_active: bool | None = Field(None, description="false takes it off sale (open orders stay).")
 
 
 class RewardOut(Schema):
@@ -57,6 +93,24 @@ class RewardOut(Schema):
         if obj.unit_cost is None or not get_access(context["request"]).has(Perm.REWARDS_MANAGE):
             return None
         return float(obj.unit_cost)
+
+
+class RewardDetailOut(RewardOut):
+    """A reward with who may have it and when: what the edit form shows."""
+
+    units: list[int] = Field(..., description="Ids of the org units it is only for; empty: everyone.")
+    positions: list[int] = Field(..., description="Ids of the positions it is only for; empty: every position.")
+    min_level: int | None = Field(..., alias="min_level_id", description="Id of the level needed; null: any.")
+    active_from: dt.datetime | None
+    active_to: dt.datetime | None
+
+    @staticmethod
+    def resolve_units(obj) -> list[int]:
+        return sorted(unit.pk for unit in obj.units.all())
+
+    @staticmethod
+    def resolve_positions(obj) -> list[int]:
+        return sorted(position.pk for position in obj.positions.all())
 
 
 class RedemptionIn(Schema):
@@ -106,7 +160,9 @@ def rewards(request):
     return services.visible_to(Reward.objects.all(), person, timezone.now()).order_by("category", "code")
 
 
-@router.post("/rewards", response={201: RewardOut}, summary="Add a reward to the catalogue")
+@router.post("/rewards", response={201: RewardOut}, summary="Add a reward to the catalogue",
+             openapi_extra={"responses": {"409": {"description": "A reward with this code exists.",
+                                                  "content": PROBLEM}}})
 def reward_create(request, payload: RewardIn):
     get_access(request).require(Perm.REWARDS_MANAGE)
     if Reward.objects.filter(code=payload.code).exists():
@@ -120,7 +176,35 @@ def reward_create(request, payload: RewardIn):
     return 201, created
 
 
-@router.post("/redemptions", response={201: RedemptionOut}, summary="Order a reward (points held at once)")
+def _form_refusal(form) -> ApplicationError:
+    field, errors = next(iter(form.errors.items()))
+    return ApplicationError(errors[0], field=None if field == "__all__" else field)
+
+
+@router.patch("/rewards/{code}", response=RewardDetailOut, summary="Edit a reward, or take it off sale")
+def reward_update(request, code: str, payload: RewardPatch):
+    """The checks of the page's edit form: the units only those in your scope, the end after the start."""
+    access = get_access(request)
+    access.require(Perm.REWARDS_MANAGE)
+    reward = get_object_or_404(Reward, code=code)
+    changes = payload.dict(exclude_unset=True)
+    for name in ("category", "limit_period", "is_active"):
+        if name in changes and changes[name] is None:
+            changes.pop(name)  # not nullable: null leaves them as they are
+    data = {**model_to_dict(reward, fields=[name for name in RewardForm._meta.fields if name != "picture"]),
+            **changes}
+    form = RewardForm(data, instance=reward, units=access.units(Perm.REWARDS_MANAGE))
+    for name in ("units", "positions"):
+        if name not in changes:
+            del form.fields[name]  # left out: kept as they are (even units beyond the editor's scope)
+    if not form.is_valid():
+        raise _form_refusal(form)
+    return form.save()
+
+
+@router.post("/redemptions", response={201: RedemptionOut}, summary="Order a reward (points held at once)",
+             openapi_extra={"responses": {"409": {"description": "Refused: stock, balance, eligibility or limit "
+                                                                 "(`code` says which).", "content": PROBLEM}}})
 def redemption_create(request, payload: RedemptionIn):
     access = get_access(request)
     if payload.person is None:
@@ -148,7 +232,9 @@ def redemption_create(request, payload: RedemptionIn):
 
 
 @router.get("/redemptions", response=list[RedemptionOut], summary="My orders, or the orders of people in scope")
+@paginate(CursorPagination)
 def redemptions(request, status: RedemptionStatus | None = None, mine: bool = False):
+    """Newest first, a page at a time (``{items, next, count}``; pass ``next`` as ``cursor``)."""
     access = get_access(request)
     if access.has(Perm.REWARDS_MANAGE) and not mine:
         found = selectors.orders_in_scope(access=access)
@@ -158,7 +244,7 @@ def redemptions(request, status: RedemptionStatus | None = None, mine: bool = Fa
         raise PermissionDenied
     if status:
         found = found.filter(status=status)
-    return found[:500]
+    return found
 
 
 @router.post("/redemptions/{redemption_id}/{action}", response=RedemptionOut,

@@ -30,13 +30,17 @@ from jifen.org.models import Person, Role
 from jifen.org.services import role_grant
 
 FUZZ_EXAMPLES = int(os.environ.get("JIFEN_FUZZ_EXAMPLES", "10"))
-FUZZ_BUDGET_SECONDS = int(os.environ.get("JIFEN_FUZZ_BUDGET_SECONDS", "150"))
+FUZZ_BUDGET_SECONDS = int(os.environ.get("JIFEN_FUZZ_BUDGET_SECONDS", "300"))
 # A regex on "METHOD /path": fuzz only those operations (while working on a few endpoints).
 FUZZ_ONLY = os.environ.get("JIFEN_FUZZ_ONLY", "")
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 # Long-running or file-producing operations that fuzzing would only slow down; they have their own tests.
 SKIP = {
     ("POST", "/api/v1/exports/monthly-reports"),
+    # They send to the addresses of channels the fuzzer made up, or run whole background jobs.
+    ("POST", "/api/v1/notifications/channels/{channel_id}/test"),
+    ("POST", "/api/v1/notifications/deliveries/{delivery_id}/resend"),
+    ("POST", "/api/v1/notifications/jobs/{name}/run"),
 }
 # Refusals that are right even for a system admin.
 MAY_REFUSE = {
@@ -78,13 +82,47 @@ REAL = {
     "action_id": ("jifen.tracking.growth.models.ImprovementAction",),
     "measure_id": ("jifen.tracking.reports.models.BusinessMeasure",),
     "report_id": ("jifen.reports.exports.models.ReportFile",), "token_id": ("jifen.api.models.ApiToken",),
+    "level_id": ("jifen.recognition.models.Level",), "certificate_id": ("jifen.recognition.models.Certificate",),
+    "channel_id": ("jifen.notify.models.Channel",), "delivery_id": ("jifen.notify.models.Delivery",),
+    "run_id": ("jifen.notify.models.JobRun",),
+    "category_id": ("jifen.catalog.models.Category",), "material_id": ("jifen.catalog.models.CourseMaterial",),
+    "requirement_id": ("jifen.catalog.models.CourseAssignment",),
+    "observation_id": ("jifen.tracking.growth.models.Observation",),
+    "application_case_id": ("jifen.tracking.growth.models.ApplicationCase",),
+    "self_report_id": ("jifen.tracking.growth.models.SelfReport",),
+    "development_plan_id": ("jifen.tracking.growth.models.DevelopmentPlan",),
 }
 BY_PATH = {
     "/api/v1/courses/{code}": {"code": ("jifen.catalog.models.Course", "code")},
     "/api/v1/badges/{code}/grants": {"code": ("jifen.recognition.models.Badge", "code")},
     "/api/v1/assignments/{assignment_id}/submission": {"assignment_id": ("jifen.learning.work.models.Assignment",)},
+    "/api/v1/assignments/{assignment_id}": {"assignment_id": ("jifen.learning.work.models.Assignment",)},
+    "/api/v1/assignments/{assignment_id}/close": {"assignment_id": ("jifen.learning.work.models.Assignment",)},
+    "/api/v1/assignments/{assignment_id}/submissions": {"assignment_id": ("jifen.learning.work.models.Assignment",)},
+    "/api/v1/submissions/{submission_id}/grade": {"submission_id": ("jifen.learning.work.models.Submission",)},
+    "/api/v1/questions/{question_id}": {"question_id": ("jifen.learning.exams.models.Question",)},
+    "/api/v1/questions/{question_id}/retire": {"question_id": ("jifen.learning.exams.models.Question",)},
     "/api/v1/people/{person_id}/roles/{assignment_id}": {"assignment_id": ("jifen.org.models.RoleAssignment",)},
     "/api/v1/redemptions/{redemption_id}/{action}": {"action": None},
+    "/api/v1/rewards/{code}": {"code": ("jifen.rewards.models.Reward", "code")},
+    "/api/v1/notifications/jobs/{name}/run": {"name": ("jifen.notify.models.JobRun", "job")},
+    "/api/v1/rules/{code}": {"code": ("jifen.rules.models.Rule", "code")},
+    "/api/v1/rules/{code}/publish": {"code": ("jifen.rules.models.Rule", "code")},
+    "/api/v1/rules/{code}/archive": {"code": ("jifen.rules.models.Rule", "code")},
+    "/api/v1/tracking/templates/{template_id}": {"template_id": ("jifen.tracking.followup.models.PlanTemplate",)},
+    "/api/v1/tracking/templates/{template_id}/activities": {
+        "template_id": ("jifen.tracking.followup.models.PlanTemplate",)},
+    "/api/v1/tracking/templates/{template_id}/activities/{activity_id}": {
+        "template_id": ("jifen.tracking.followup.models.PlanTemplate",),
+        "activity_id": ("jifen.tracking.followup.models.TemplateActivity",)},
+    "/api/v1/tracking/forms/{form_id}": {"form_id": ("jifen.tracking.instruments.models.Form",)},
+    "/api/v1/tracking/forms/{form_id}/questions": {"form_id": ("jifen.tracking.instruments.models.Form",)},
+    "/api/v1/tracking/forms/{form_id}/questions/{question_id}": {
+        "form_id": ("jifen.tracking.instruments.models.Form",),
+        "question_id": ("jifen.tracking.instruments.models.Question",)},
+    "/api/v1/tracking/forms/{form_id}/questions/{question_id}/move": {
+        "form_id": ("jifen.tracking.instruments.models.Form",),
+        "question_id": ("jifen.tracking.instruments.models.Question",)},
 }
 
 

@@ -149,6 +149,17 @@ def material_file(w, t):
     return {"title": "案例", "file": SimpleUploadedFile("案例.pdf", b"%PDF-1.4 case")}
 
 
+def session_api(w, t):
+    starts = (timezone.localtime() + dt.timedelta(days=20)).replace(hour=9, minute=0, second=0, microsecond=0)
+    return {"course_id": w.course.pk, "org_unit_id": w.unit(t or "in").pk, "starts_at": starts.isoformat(),
+            "ends_at": (starts + dt.timedelta(hours=3)).isoformat(), "place": "三号会议室", "capacity": 20}
+
+
+def requirement_api(w, t):
+    return {"course_id": w.course.pk, "org_unit_id": w.unit(t).pk,
+            "due_on": (timezone.localdate() + dt.timedelta(days=60)).isoformat()}
+
+
 session_of = lambda w, t: w.session(t).pk  # noqa: E731
 pending_of = lambda w, t: w.pending[t].pk  # noqa: E731
 
@@ -237,6 +248,69 @@ CASES: list[Case] = [
     api_case("GET /api/v1/enrolments/mine", "my_enrolments", SIGNED_IN, lambda w, t: f"{API}/enrolments/mine"),
     *api_scoped("GET /api/v1/people/{employee_no}/learning-gap", "get_learning_gap", SEE_LEARNING,
                 lambda w, t: f"{API}/people/{w.person(t).employee_no}/learning-gap"),
+    # ---- API: managing the catalogue (jifen/catalog/api_manage.py), as the pages above
+    api_case("GET /api/v1/catalog/courses", "catalog_manage_courses", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/courses"),
+    api_case("POST /api/v1/catalog/courses", "catalog_course_create", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/courses", ok=201, writes=True,
+             data=lambda w, t: {"code": "COMM-02", "title": "沟通技巧", "category_id": w.category.pk, "credits": 2}),
+    api_case("GET /api/v1/catalog/courses/{course_id}", "catalog_course", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/courses/{w.course.pk}"),
+    api_case("PATCH /api/v1/catalog/courses/{course_id}", "catalog_course_edit", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/courses/{w.course.pk}", data=lambda w, t: {"title": "安全生产（修订）"},
+             writes=True),
+    api_case("POST /api/v1/catalog/courses/{course_id}/materials", "catalog_material_add", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/courses/{w.course.pk}/materials", data=material_file, ok=201,
+             writes=True),
+    api_case("DELETE /api/v1/catalog/materials/{material_id}", "catalog_material_delete", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/materials/{w.material.pk}", ok=204, writes=True),
+    api_case("GET /api/v1/catalog/categories", "catalog_categories", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/categories"),
+    api_case("POST /api/v1/catalog/categories", "catalog_category_create", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/categories", data=lambda w, t: {"name": "管理能力"}, ok=201, writes=True),
+    api_case("PUT /api/v1/catalog/categories/{category_id}", "catalog_category_edit", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/categories/{w.category.pk}",
+             data=lambda w, t: {"name": "安全生产", "parent_id": w.category.parent_id}, writes=True),
+    api_case("DELETE /api/v1/catalog/categories/{category_id}", "catalog_category_delete", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/categories/{w.empty_category.pk}", ok=204, writes=True),
+    api_case("GET /api/v1/catalog/sessions", "catalog_manage_sessions", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/sessions"),
+    *api_scoped("POST /api/v1/catalog/sessions", "catalog_session_create", MANAGE_CATALOG,
+                lambda w, t: f"{API}/catalog/sessions", data=session_api, ok=201, writes=True),
+    *api_scoped("GET /api/v1/catalog/sessions/{session_id}", "catalog_session", MANAGE_CATALOG,
+                lambda w, t: f"{API}/catalog/sessions/{session_of(w, t)}"),
+    *api_scoped("PATCH /api/v1/catalog/sessions/{session_id}", "catalog_session_edit", MANAGE_CATALOG,
+                lambda w, t: f"{API}/catalog/sessions/{session_of(w, t)}", data=lambda w, t: {"capacity": 5},
+                writes=True),
+    *api_scoped("POST /api/v1/catalog/sessions/{session_id}/cancel", "catalog_session_cancel", MANAGE_CATALOG,
+                lambda w, t: f"{API}/catalog/sessions/{session_of(w, t)}/cancel", writes=True),
+    *api_scoped("GET /api/v1/catalog/sessions/{session_id}/roster", "catalog_roster", MANAGE_CATALOG,
+                lambda w, t: f"{API}/catalog/sessions/{session_of(w, t)}/roster"),
+    *api_scoped("POST /api/v1/catalog/sessions/{session_id}/roster", "catalog_roster_assign", MANAGE_CATALOG,
+                lambda w, t: f"{API}/catalog/sessions/{session_of(w, t)}/roster",
+                data=lambda w, t: {"people": [w.person(t).employee_no]}, writes=True),
+    *api_scoped("POST /api/v1/catalog/enrolments/{enrolment_id}/approve", "catalog_enrolment_approve",
+                MANAGE_CATALOG, lambda w, t: f"{API}/catalog/enrolments/{pending_of(w, t)}/approve", writes=True),
+    *api_scoped("POST /api/v1/catalog/enrolments/{enrolment_id}/reject", "catalog_enrolment_reject",
+                MANAGE_CATALOG, lambda w, t: f"{API}/catalog/enrolments/{pending_of(w, t)}/reject",
+                data=lambda w, t: {"note": "名额已满"}, writes=True),
+    *api_scoped("POST /api/v1/catalog/enrolments/{enrolment_id}/cancel", "catalog_enrolment_cancel",
+                MANAGE_CATALOG, lambda w, t: f"{API}/catalog/enrolments/{w.seated[t].pk}/cancel", writes=True),
+    *api_scoped("POST /api/v1/catalog/enrolments/{enrolment_id}/move", "catalog_enrolment_move", MANAGE_CATALOG,
+                lambda w, t: f"{API}/catalog/enrolments/{w.waiting[t][1].pk}/move",
+                data=lambda w, t: {"direction": "up"}, writes=True),
+    api_case("GET /api/v1/catalog/requirements", "catalog_requirements", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/requirements"),
+    *api_scoped("POST /api/v1/catalog/requirements", "catalog_requirement_create", MANAGE_CATALOG,
+                lambda w, t: f"{API}/catalog/requirements", data=requirement_api, ok=201, writes=True),
+    *api_scoped("DELETE /api/v1/catalog/requirements/{requirement_id}", "catalog_requirement_delete",
+                MANAGE_CATALOG, lambda w, t: f"{API}/catalog/requirements/{w.assignments[t].pk}", ok=204,
+                writes=True),
+    api_case("GET /api/v1/catalog/policy", "catalog_policy", MANAGE_CATALOG, lambda w, t: f"{API}/catalog/policy"),
+    # the organisation-wide share of required credits: a whole-organisation training admin only
+    api_case("PUT /api/v1/catalog/policy", "catalog_policy_edit", MANAGE_CATALOG,
+             lambda w, t: f"{API}/catalog/policy", data=lambda w, t: {"required_share_percent": 50}, writes=True,
+             overrides=(("training_admin", 403),)),
 ]
 
 
@@ -263,9 +337,11 @@ def test_every_catalog_url_and_operation_is_in_this_matrix():
 
 def router_paths():
     from jifen.catalog.api import router
+    from jifen.catalog.api_manage import router as manage_router
 
-    for path, operations in router.path_operations.items():
-        yield path, [method for operation in operations.operations for method in operation.methods]
+    for each in (router, manage_router):
+        for path, operations in each.path_operations.items():
+            yield path, [method for operation in operations.operations for method in operation.methods]
 
 
 def test_a_subtree_training_admin_sees_only_the_sessions_their_units_organise(client, world):

@@ -24,6 +24,7 @@ from jifen.org.tests.test_permission_matrix import (
     SIGNED_IN,
     Case,
     World,
+    api_case,
     check,
     own_and_others,
     request,
@@ -82,6 +83,10 @@ def first_level(w, t) -> str:
     return reverse("recognition:level_edit", args=[Level.objects.order_by("pk").first().pk])
 
 
+def first_level_api(w, t) -> str:
+    return f"{API}/levels/{Level.objects.order_by('pk').first().pk}"
+
+
 CASES: list[Case] = [
     Case("recognition:mine", "get", SIGNED_IN, lambda w, t: reverse("recognition:mine"),
          overrides=(("system_admin", 302),)),  # no person record: sent to the leaderboards
@@ -137,6 +142,26 @@ CASES: list[Case] = [
          overrides=(("manager", 404), ("system_admin", 201))),
     *scoped(url_name="api:rank", method="get", need=SEE_POINTS, api_op="GET /api/v1/people/{employee_no}/rank",
             anonymous=JSON, url=lambda w, t: f"{API}/people/{w.person(t).employee_no}/rank?period=year"),
+    # ---- levels, board settings and one's own choices (api_manage)
+    api_case("GET /api/v1/levels", "level_list", SIGNED_IN, lambda w, t: f"{API}/levels"),
+    api_case("POST /api/v1/levels", "level_create", MANAGE_RULES, lambda w, t: f"{API}/levels",
+             data=lambda w, t: {"name": "学习宗师", "min_points": "5000"}, ok=201, writes=True),
+    api_case("PATCH /api/v1/levels/{level_id}", "level_update", MANAGE_RULES, first_level_api, data=lambda w, t: {"name": "起步者"}, writes=True),
+    api_case("DELETE /api/v1/levels/{level_id}", "level_delete", MANAGE_RULES, first_level_api, ok=204, writes=True),
+    api_case("GET /api/v1/recognition/settings", "recognition_settings", MANAGE_RULES,
+             lambda w, t: f"{API}/recognition/settings"),
+    api_case("PUT /api/v1/recognition/settings", "recognition_settings_update", MANAGE_RULES,
+             lambda w, t: f"{API}/recognition/settings", writes=True,
+             data=lambda w, t: {"level_window": "rolling", "min_group_size": 3, "new_hire_months": 6}),
+    api_case("GET /api/v1/leaderboard/preference", "board_preference", LEARN,
+             lambda w, t: f"{API}/leaderboard/preference"),
+    api_case("PUT /api/v1/leaderboard/preference", "board_preference_update", LEARN,
+             lambda w, t: f"{API}/leaderboard/preference", data=lambda w, t: {"anonymous": True}, writes=True),
+    api_case("GET /api/v1/certificates/mine", "my_certificates", LEARN, lambda w, t: f"{API}/certificates/mine"),
+    *own_and_others(lambda **kw: api_case("PUT /api/v1/certificates/{certificate_id}/consent",
+                                          "certificate_consent", LEARN, **kw),
+                    url=lambda w, t: f"{API}/certificates/{w.certificate(t)}/consent",
+                    data=lambda w, t: {"show_name": True, "show_unit": True}, writes=True),
 ]
 
 

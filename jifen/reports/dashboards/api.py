@@ -235,7 +235,7 @@ class LowStockOut(Schema):
     price: Decimal
 
 
-class RuleOut(Schema):
+class RuleEconomyOut(Schema):
     rule: str
     this_month: Decimal
     last_month: Decimal
@@ -259,7 +259,7 @@ class EconomyOut(Schema):
     rewards_with_cost: int
     rewards_on_sale: int
     low_stock: list[LowStockOut]
-    rules: list[RuleOut]
+    rules: list[RuleEconomyOut]
 
 
 class StockFilter(Schema):
@@ -284,7 +284,7 @@ def dashboard_economy(request, filters: Query[StockFilter]):
         rewards_on_sale=board.on_sale,
         low_stock=[LowStockOut(reward_id=r.pk, code=r.code, name=r.name, stock=r.stock, price=r.price)
                    for r in board.low_stock],
-        rules=[RuleOut(rule=r.rule, this_month=r.this_month, last_month=r.last_month, same_month_last_year=r.last_year,
+        rules=[RuleEconomyOut(rule=r.rule, this_month=r.this_month, last_month=r.last_month, same_month_last_year=r.last_year,
                        change_on_last_month_percent=r.change_month, change_on_last_year_percent=r.change_year)
                for r in board.rules],
     )

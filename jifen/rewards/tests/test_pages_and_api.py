@@ -102,7 +102,8 @@ def test_the_admin_approves_fulfils_or_rejects_over_the_api(client, learner, adm
     assert book.stock == 9
     client.force_login(learner.user)
     mine = client.get(f"{API}/redemptions").json()
-    assert {o["status"] for o in mine} == {"fulfilled", "rejected"}
+    assert mine["count"] == 2 and mine["next"] is None
+    assert {o["status"] for o in mine["items"]} == {"fulfilled", "rejected"}
 
 
 def test_the_store_shows_what_a_learner_can_afford_and_orders_once_on_a_double_click(client, learner, book):

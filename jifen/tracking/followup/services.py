@@ -359,6 +359,8 @@ def programme_plan_create(*, name: str, sessions, template: PlanTemplate, create
     sessions = list(sessions)
     if len(sessions) < 2:
         raise ApplicationError(_("Choose at least two sessions for a programme."), field="sessions")
+    if any(s.status == Session.Status.CANCELLED for s in sessions):
+        raise ApplicationError(_("This session was cancelled."), field="sessions")
     org_unit = common_unit([s.org_unit for s in sessions])
     if units is not None and not units.filter(pk=org_unit.pk).exists():
         raise ApplicationError(_("These sessions are organised across units outside your scope."), field="sessions")

@@ -47,7 +47,8 @@ def world(db) -> StudyWorld:
 def fingerprint() -> tuple:
     return (
         matrix.fingerprint(),
-        list(Lesson.objects.order_by("pk").values_list("pk", "title", "kind", "min_seconds", "is_active", "quiz_id")),
+        list(Lesson.objects.order_by("pk").values_list("pk", "title", "kind", "min_seconds", "is_active", "quiz_id",
+                                                       "document")),
         list(Progress.objects.order_by("pk").values_list("pk", "person_id", "seconds", "watched", "completed_at")),
         list(Heartbeat.objects.order_by("pk").values_list("pk", "credited")),
     )
@@ -83,6 +84,20 @@ CASES: list[Case] = [
              lambda w, t: f"{API}/lessons/{w.video.pk}/heartbeat",
              data=lambda w, t: {"position": 0, "visible": True, "playing": True, "client": "tab-1"}, writes=True),
     api_case("GET /api/v1/study/progress/mine", "my_study_progress", LEARN, lambda w, t: f"{API}/study/progress/mine"),
+    # ---- managing lessons (jifen/learning/study/api_manage.py), as the pages above
+    api_case("GET /api/v1/study/courses/{course_id}/lessons", "study_manage_lessons", MANAGE_CATALOG,
+             lambda w, t: f"{API}/study/courses/{w.course.pk}/lessons"),
+    api_case("POST /api/v1/study/courses/{course_id}/lessons", "study_lesson_create", MANAGE_CATALOG,
+             lambda w, t: f"{API}/study/courses/{w.course.pk}/lessons", ok=201, writes=True,
+             data=lambda w, t: {"title": "第3讲 新课", "position": 3, "kind": "document", "min_seconds": 60,
+                                "file": SimpleUploadedFile("第3讲.txt", "新的阅读材料".encode())}),
+    api_case("PATCH /api/v1/study/lessons/{lesson_id}", "study_lesson_edit", MANAGE_CATALOG,
+             lambda w, t: f"{API}/study/lessons/{w.lesson.pk}", data=lambda w, t: {"min_seconds": 120}, writes=True),
+    api_case("POST /api/v1/study/lessons/{lesson_id}/file", "study_lesson_file", MANAGE_CATALOG,
+             lambda w, t: f"{API}/study/lessons/{w.lesson.pk}/file", writes=True,
+             data=lambda w, t: {"file": SimpleUploadedFile("讲义（修订）.txt", "修订后的讲义".encode())}),
+    api_case("POST /api/v1/lessons/{lesson_id}/complete", "study_lesson_complete", LEARN,
+             lambda w, t: f"{API}/lessons/{w.lesson.pk}/complete", writes=True),
 ]
 
 

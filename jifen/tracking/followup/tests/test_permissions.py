@@ -45,6 +45,7 @@ from jifen.tracking.followup.models import (
 from jifen.tracking.followup.tests import factories
 from jifen.tracking.instruments import services as instruments
 from jifen.tracking.instruments.models import Form, FormVersion, Question, QuestionKind, Response
+from jifen.tracking.reports.models import PlanReport
 
 
 class FollowupWorld(World):
@@ -82,6 +83,11 @@ class FollowupWorld(World):
             return 999_999
         return Task.objects.get(plan=self.plans["in"], kind=ActivityKind.SURVEY, assignee=person).pk
 
+    def own_person(self) -> int:
+        user = self.users.get(self.acting or "")
+        person = getattr(user, "person", None) if user is not None else None
+        return person.pk if person is not None else 999_999
+
     def survey_answers(self) -> dict:
         version = self.template.activities.get(kind=ActivityKind.SURVEY).form.current_version()
         return {f"q{q.pk}": ("多一些案例" if q.kind == "text" else "5") for q in version.questions.all()}
@@ -105,6 +111,7 @@ def tracking_fingerprint() -> tuple:
         list(Question.objects.order_by("pk").values_list("pk", "position", "text")),
         Response.objects.count(), AnonymousResponse.objects.count(), SurveyReceipt.objects.count(),
         list(Event.objects.order_by("pk").values_list("key", flat=True)),
+        list(PlanReport.objects.order_by("pk").values_list("pk", "conclusion", "cost")),
     )
 
 
@@ -114,6 +121,14 @@ def on_plan(name: str):
 
 def own_task_page(w, t):
     return reverse("followup:task", args=[w.own_task()])
+
+
+def on_api_plan(suffix: str = ""):
+    return lambda w, t: f"{API}/tracking/plans/{w.plans[t].pk}{suffix}"
+
+
+def on_api_template(suffix: str = ""):
+    return lambda w, t: f"{API}/tracking/templates/{w.template.pk}{suffix}"
 
 
 def template_data(w, t):
@@ -192,6 +207,57 @@ CASES: list[Case] = [
                             "activity-audiences": ["learner"]}, ok=302, writes=True),
     Case("followup:activity_remove", "post", MANAGE_TRACKING,
          lambda w, t: reverse("followup:activity_remove", args=[w.spare_activity.pk]), ok=302, writes=True),
+    # ---- API: plans (api_manage.py)
+    api_case("GET /api/v1/tracking/plans", "followup_list_plans", MANAGE_TRACKING, lambda w, t: f"{API}/tracking/plans"),
+    *api_scoped("GET /api/v1/tracking/plans/{plan_id}", "followup_get_plan", MANAGE_TRACKING, on_api_plan()),
+    *api_scoped("POST /api/v1/tracking/plans", "followup_create_plan", MANAGE_TRACKING,
+                lambda w, t: f"{API}/tracking/plans",
+                data=lambda w, t: {"session_id": w.new_sessions[t].pk, "template_id": w.template.pk},
+                ok=201, writes=True),
+    *api_scoped("POST /api/v1/tracking/programme-plans", "followup_create_programme_plan", MANAGE_TRACKING,
+                lambda w, t: f"{API}/tracking/programme-plans",
+                data=lambda w, t: {"name": "新员工训练营", "session_ids": [w.new_sessions[t].pk, w.sessions[t].pk]},
+                ok=201, writes=True),
+    *api_scoped("POST /api/v1/tracking/plans/{plan_id}/close", "followup_close_plan", MANAGE_TRACKING,
+                on_api_plan("/close"), writes=True),
+    *api_scoped("POST /api/v1/tracking/plans/{plan_id}/peers", "followup_add_peer", MANAGE_TRACKING,
+                on_api_plan("/peers"),
+                data=lambda w, t: {"subject_id": w.person(t).pk, "peer_id": w.users["hr_auditor"].person.pk},
+                ok=201, writes=True),
+    *api_scoped("POST /api/v1/tracking/plans/{plan_id}/test-results", "followup_record_test_result",
+                MANAGE_TRACKING, on_api_plan("/test-results"),
+                data=lambda w, t: {"person_id": w.person(t).pk, "score": "88.5", "taken_on": "2026-03-20"},
+                ok=201, writes=True),
+    *api_scoped("GET /api/v1/tracking/plans/{plan_id}/report-settings", "followup_get_report_settings",
+                MANAGE_TRACKING, on_api_plan("/report-settings")),
+    *api_scoped("PATCH /api/v1/tracking/plans/{plan_id}/report-settings", "followup_update_report_settings",
+                MANAGE_TRACKING, on_api_plan("/report-settings"),
+                data=lambda w, t: {"conclusion": "达到预期", "cost": "12000"}, writes=True),
+    # ---- API: results and a person's record
+    api_case("GET /api/v1/tracking/test-results", "followup_list_test_results", SEE_TRACKING,
+             lambda w, t: f"{API}/tracking/test-results"),
+    *api_scoped("GET /api/v1/tracking/people/{person_id}/record", "followup_person_record", SEE_TRACKING,
+                lambda w, t: f"{API}/tracking/people/{w.person(t).pk}/record"),
+    api_case("GET /api/v1/tracking/people/{person_id}/record", "followup_person_record", SIGNED_IN,
+             lambda w, t: f"{API}/tracking/people/{w.own_person()}/record", target="own",
+             overrides=(("system_admin", 404),), label=" (one's own)"),
+    # ---- API: templates (configuration: admin scope)
+    api_case("GET /api/v1/tracking/templates", "followup_list_templates", MANAGE_TRACKING,
+             lambda w, t: f"{API}/tracking/templates"),
+    api_case("GET /api/v1/tracking/templates/{template_id}", "followup_get_template", MANAGE_TRACKING,
+             on_api_template()),
+    api_case("POST /api/v1/tracking/templates", "followup_create_template", MANAGE_TRACKING,
+             lambda w, t: f"{API}/tracking/templates", data=lambda w, t: {"name": "管理者跟踪"}, ok=201, writes=True),
+    api_case("PATCH /api/v1/tracking/templates/{template_id}", "followup_update_template", MANAGE_TRACKING,
+             on_api_template(), data=lambda w, t: {"name": "标准跟踪（改）", "pass_from": "65"}, writes=True),
+    api_case("POST /api/v1/tracking/templates/{template_id}/activities", "followup_add_activity", MANAGE_TRACKING,
+             on_api_template("/activities"),
+             data=lambda w, t: {"kind": "custom", "title": "复盘会", "offset": 2, "audiences": ["learner"]},
+             ok=201, writes=True),
+    api_case("DELETE /api/v1/tracking/templates/{template_id}/activities/{activity_id}", "followup_remove_activity",
+             MANAGE_TRACKING,
+             lambda w, t: f"{API}/tracking/templates/{w.spare_activity.template_id}/activities/{w.spare_activity.pk}",
+             writes=True),
 ]
 
 
@@ -206,5 +272,5 @@ def test_every_page_and_operation_of_the_followup_app_has_a_row():
     assert names == {case.url_name for case in CASES if not case.api_op}
     schema = api.get_openapi_schema()
     ours = {f"{method.upper()} {path}" for path, methods in schema["paths"].items() for method in methods
-            if methods[method].get("tags") == ["followup"]}
+            if methods[method].get("tags") in (["followup"], ["follow-up management"])}
     assert ours == {case.api_op for case in CASES if case.api_op}

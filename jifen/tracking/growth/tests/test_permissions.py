@@ -78,6 +78,15 @@ class GrowthWorld(World):
                 created_by=admin, units=None, title="增加案例演练", source="meeting", org_unit=self.unit(target),
                 deadline=today + dt.timedelta(days=10), expected_effect="满意度 90%", now=now)
 
+        # Every user with a person record has a plan of their own (years ahead) to change through the API.
+        self.own_plans = {role: services.plan_save(person=user.person, start_year=today.year + 10,
+                                                   end_year=today.year + 11, short_goals="学英语")
+                          for role, user in self.users.items() if user is not None and hasattr(user, "person")}
+
+    def own_plan(self) -> int:
+        found = self.own_plans.get(self.acting or "")
+        return found.pk if found is not None else 999_999
+
     def own_observation(self) -> int:
         found = self.own_observations.get(self.acting or "")
         return found.pk if found is not None else 999_999
@@ -131,6 +140,16 @@ def action_data(w, t):
     return {"title": "统一纪要模板", "description": "", "source": "other", "source_ref": "",
             "org_unit": w.unit(t).pk, "responsible": "", "deadline": (w.today + dt.timedelta(days=30)).isoformat(),
             "expected_effect": "纪要按时率 95%"}
+
+
+def api_on(what: str, suffix: str = "", base: str = ""):
+    return lambda w, t: f"{API}/growth/{base or what.replace('_', '-')}/{getattr(w, what)[t].pk}{suffix}"
+
+
+def api_plan_data(w, t):
+    year = w.today.year + 5
+    return {"start_year": year, "end_year": year + 1, "short_goals": ["考取中级证书"], "submit": True,
+            "actions": [{"text": "报名考试", "due_on": f"{year}-06-30"}], "course_ids": [w.course.pk]}
 
 
 CASES: list[Case] = [
@@ -211,6 +230,61 @@ CASES: list[Case] = [
     *api_scoped("POST /api/v1/growth/actions/{action_id}/status", "growth_set_action_status", MANAGE_TRACKING,
                 lambda w, t: f"{API}/growth/actions/{w.actions[t].pk}/status",
                 data=lambda w, t: {"status": "in_progress"}, writes=True),
+    # ---- API: acknowledging and confirming (api_manage.py)
+    api_case("POST /api/v1/growth/observations/{observation_id}/acknowledge", "growth_acknowledge_observation", LEARN,
+             lambda w, t: f"{API}/growth/observations/{w.own_observation()}/acknowledge", target="own",
+             writes=True, label=" (one's own)"),
+    api_case("GET /api/v1/growth/followed/observations", "growth_list_observations", FOLLOW_UP,
+             lambda w, t: f"{API}/growth/followed/observations"),
+    api_case("GET /api/v1/growth/followed/cases", "growth_list_cases", FOLLOW_UP,
+             lambda w, t: f"{API}/growth/followed/cases?pending=true"),
+    *api_scoped("GET /api/v1/growth/cases/{application_case_id}", "growth_get_case", FOLLOW_UP,
+                api_on("cases")),
+    *api_scoped("POST /api/v1/growth/cases/{application_case_id}/confirm", "growth_confirm_case", FOLLOW_UP,
+                api_on("cases", "/confirm"), data=lambda w, t: {"comment": "很好"}, writes=True),
+    api_case("GET /api/v1/growth/reports/mine", "growth_my_reports", SIGNED_IN,
+             lambda w, t: f"{API}/growth/reports/mine"),
+    api_case("POST /api/v1/growth/reports", "growth_create_report", LEARN, lambda w, t: f"{API}/growth/reports",
+             data=lambda w, t: {"period": "quarter", "day": today(w), "achievements": "应用了三次"},
+             ok=201, writes=True),
+    api_case("GET /api/v1/growth/followed/reports", "growth_list_reports", FOLLOW_UP,
+             lambda w, t: f"{API}/growth/followed/reports"),
+    *api_scoped("POST /api/v1/growth/reports/{self_report_id}/confirm", "growth_confirm_report", FOLLOW_UP,
+                api_on("reports", "/confirm"), data=lambda w, t: {"comment": "继续"}, writes=True),
+    # ---- API: development plans
+    api_case("GET /api/v1/growth/development-plans/mine", "growth_my_development_plans", SIGNED_IN,
+             lambda w, t: f"{API}/growth/development-plans/mine"),
+    api_case("POST /api/v1/growth/development-plans", "growth_create_development_plan", LEARN,
+             lambda w, t: f"{API}/growth/development-plans", data=api_plan_data, ok=201, writes=True),
+    api_case("PUT /api/v1/growth/development-plans/{development_plan_id}", "growth_update_development_plan", LEARN,
+             lambda w, t: f"{API}/growth/development-plans/{w.own_plan()}", target="own",
+             data=lambda w, t: {"start_year": w.today.year + 10, "end_year": w.today.year + 12,
+                                "short_goals": ["学英语", "考雅思"], "submit": True},
+             writes=True, label=" (one's own)"),
+    api_case("GET /api/v1/growth/followed/development-plans", "growth_list_development_plans", FOLLOW_UP,
+             lambda w, t: f"{API}/growth/followed/development-plans?status=submitted"),
+    *api_scoped("GET /api/v1/growth/development-plans/{development_plan_id}", "growth_get_development_plan",
+                FOLLOW_UP, api_on("submitted", base="development-plans")),
+    *api_scoped("POST /api/v1/growth/development-plans/{development_plan_id}/decision",
+                "growth_decide_development_plan", FOLLOW_UP, api_on("submitted", "/decision", "development-plans"),
+                data=lambda w, t: {"decision": "agree"}, writes=True),
+    *api_scoped("POST /api/v1/growth/development-plans/{development_plan_id}/reviews",
+                "growth_review_development_plan", FOLLOW_UP, api_on("agreed", "/reviews", "development-plans"),
+                data=lambda w, t: {"year": w.today.year, "achieved": ["已独立负责"], "assessment": "进步明显",
+                                   "next_steps": "带新人"}, ok=201, writes=True),
+    # ---- API: improvement actions
+    *api_scoped("GET /api/v1/growth/actions/{action_id}", "growth_get_action", MANAGE_TRACKING, api_on("actions")),
+    *api_scoped("PUT /api/v1/growth/actions/{action_id}", "growth_update_action", MANAGE_TRACKING,
+                api_on("actions"),
+                data=lambda w, t: {"title": "统一纪要模板", "source": "other", "org_unit_id": w.unit(t).pk,
+                                   "deadline": (w.today + dt.timedelta(days=30)).isoformat(),
+                                   "expected_effect": "纪要按时率 95%"}, writes=True),
+    *api_scoped("GET /api/v1/growth/actions/{action_id}/checks", "growth_list_action_checks", MANAGE_TRACKING,
+                api_on("actions", "/checks")),
+    *api_scoped("POST /api/v1/growth/actions/{action_id}/checks", "growth_add_action_check", MANAGE_TRACKING,
+                api_on("actions", "/checks"),
+                data=lambda w, t: {"checked_on": today(w), "result": "已落实", "effective": True}, ok=201,
+                writes=True),
 ]
 
 
@@ -225,5 +299,5 @@ def test_every_page_and_operation_of_the_growth_app_has_a_row():
     assert names == {case.url_name for case in CASES if not case.api_op}
     schema = api.get_openapi_schema()
     ours = {f"{method.upper()} {path}" for path, methods in schema["paths"].items() for method in methods
-            if methods[method].get("tags") == ["growth"]}
+            if methods[method].get("tags") in (["growth"], ["growth management"])}
     assert ours == {case.api_op for case in CASES if case.api_op}
