@@ -34,7 +34,7 @@ run: install messages
 	$(BIN)/jifen demo --if-empty
 	@echo "Jifen is serving on http://127.0.0.1:$(PORT), with its background job worker  (Ctrl-C stops both)"
 	$(BIN)/jifen worker --workers 2 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn jifen.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 \
+	$(BIN)/gunicorn jifen.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 --keep-alive 5 \
 	  --access-logfile - --forwarded-allow-ips 127.0.0.1
 
 # Pinned dependencies against a copy of the OSV vulnerability database (JIFEN_OSV_DB=path, or downloaded
