@@ -6,7 +6,7 @@ PORT   ?= 8000
 WORKERS ?= 2
 export JIFEN_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test install messages lint lock bench audit
+.PHONY: run test install messages lint lock bench audit loadtest
 
 # python-ldap (LDAP sign-on, through django-auth-ldap) has no wheel: it builds against OpenLDAP's and SASL's
 # headers, installed here when missing (as root with apt), else asked for.
@@ -82,3 +82,11 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_reports.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_home.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_imports.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_expiry.py --lots $(BENCH_EVENTS)
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_http.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_load.py
+
+# The load test alone (about 10 minutes): learners browsing, checking in and ordering while admins import.
+loadtest: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/bench_load.py

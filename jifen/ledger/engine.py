@@ -6,6 +6,7 @@ bulk, so one posting and a batch of a million follow exactly the same rules.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -119,7 +120,9 @@ def entry_hash(*, prev_hash: str, account_id: int, seq: int, kind: str, amount: 
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=1024)
 def _iso(moment: dt.datetime) -> str:
+    """Cached: a batch's entries share their posting time, and a day's expiries their moment."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -135,11 +138,15 @@ def _plan(state: AccountState, posting: Posting, now: dt.datetime) -> PlannedEnt
     if amount < 0:
         wanted = -amount
         order = [state.lots[s] for s in posting.take_first if s in state.lots and state.lots[s].remaining > 0]
-        first = {lot.opened_seq for lot in order}
-        order += [lot for lot in state.open_lots() if lot.opened_seq not in first]
-        available = sum((lot.remaining for lot in order), ZERO)
-        if posting.must_cover and available < wanted:
-            raise InsufficientBalance(available, wanted)
+        # The other open lots (in FEFO order) only when the lots named first do not cover it: an expiry
+        # names its one lot, and sorting every open lot for each of an account's expiries is quadratic.
+        if posting.must_cover or sum((lot.remaining for lot in order), ZERO) < wanted:
+            first = {lot.opened_seq for lot in order}
+            order += [lot for lot in state.open_lots() if lot.opened_seq not in first]
+        if posting.must_cover:
+            available = sum((lot.remaining for lot in order), ZERO)
+            if available < wanted:
+                raise InsufficientBalance(available, wanted)
         left = wanted
         for lot in order:
             if left <= 0:
@@ -185,12 +192,14 @@ def _plan(state: AccountState, posting: Posting, now: dt.datetime) -> PlannedEnt
 def expire_due(state: AccountState, now: dt.datetime) -> list[PlannedEntry]:
     """Expiry entries for every lot of the account whose time has come, earliest first."""
     planned = []
+    reason = None
     for lot in state.open_lots():
         if not lot.expired(now):
             break
+        reason = reason or _("Points expired")
         posting = Posting(
             kind="expiry", amount=-lot.remaining, key=f"expiry:{state.account_id}:{lot.opened_seq}",
-            occurred_at=lot.expires_at, reason=_("Points expired"), take_first=[lot.opened_seq],
+            occurred_at=lot.expires_at, reason=reason, take_first=[lot.opened_seq],
         )
         planned.append(_plan(state, posting, now))
     return planned

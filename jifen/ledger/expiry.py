@@ -35,7 +35,13 @@ def expires_at(policy: str, months: int, earned_at: dt.datetime) -> dt.datetime 
     if policy == ExpiryPolicy.ROLLING:
         day = add_months(local.date(), months)
         return dt.datetime.combine(day, local.timetz()).replace(tzinfo=tz)
-    year_end = dt.datetime(local.year + 1, 1, 1, tzinfo=tz)
+    return _after_year_end(policy, months, local.year, tz)
+
+
+@functools.lru_cache(maxsize=64)
+def _after_year_end(policy: str, months: int, year: int, tz: dt.tzinfo) -> dt.datetime:
+    """The year-end policies depend only on the local year: worked out once per year, not per lot."""
+    year_end = dt.datetime(year + 1, 1, 1, tzinfo=tz)
     if policy == ExpiryPolicy.YEAR_END:
         return year_end
     if policy == ExpiryPolicy.YEAR_END_GRACE:

@@ -20,6 +20,7 @@ from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from jifen.core.db import array_value
 from jifen.ledger.expiry import add_months
 from jifen.ledger.models import Currency, Entry, EntryKind, Period, Standing
 from jifen.org.models import Person
@@ -78,15 +79,21 @@ def record(planned, currencies: dict[int, str], person_of: dict[int, int]) -> No
         Entry.objects.filter(pk__any=reversed_ids, kind__in=EARNED_KINDS).values_list("pk", flat=True)
     ) if reversed_ids else set()
     totals: dict[tuple[int, str, dt.date], Decimal] = defaultdict(Decimal)
+    zone = timezone.get_current_timezone()
+    starts: dict[dt.date, list[tuple[str, dt.date]]] = {}  # a batch's events fall on a few days
     for p in planned:
         posting = p.posting
         if currencies[p.account_id] != Currency.POINTS:
             continue
         if posting.kind not in EARNED_KINDS and posting.reverses_id not in reversed_earned:
             continue
-        local = timezone.localtime(posting.occurred_at).date()
-        for period in PERIODS:
-            totals[(person_of[p.account_id], period, period_start(period, local))] += Decimal(posting.amount)
+        local = posting.occurred_at.astimezone(zone).date()
+        periods = starts.get(local)
+        if periods is None:
+            periods = starts[local] = [(period, period_start(period, local)) for period in PERIODS]
+        person_id, amount = person_of[p.account_id], Decimal(posting.amount)
+        for period, start in periods:
+            totals[(person_id, period, start)] += amount
     add(totals)
 
 
@@ -112,7 +119,7 @@ def changed(*, rows: list[tuple[int, str, dt.date]] | None = None) -> None:
 def add(totals: dict[tuple[int, str, dt.date], Decimal]) -> None:
     """Upsert (person, period, start) += points, copying the person's attributes into new rows.
     Rows go in (person, period, start) order, so concurrent writers take row locks in the same order."""
-    rows = sorted((key, amount) for key, amount in totals.items() if amount)
+    rows = [(key, totals[key]) for key in sorted(totals) if totals[key]]
     if not rows:
         return
     changed(rows=[key for key, _amount in rows])
@@ -130,7 +137,7 @@ def add(totals: dict[tuple[int, str, dt.date], Decimal]) -> None:
             values = "unnest(%s::varchar[], %s::date[], %s::bigint[], %s::numeric[]) AS v(period, start, person_id, points)"
             columns = list(zip(*[(period, start, person_id, amount) for (person_id, period, start), amount in rows],
                                strict=True))
-            cursor.execute(upsert.format(values=values, where=""), [list(c) for c in columns])
+            cursor.execute(upsert.format(values=values, where=""), [array_value(c) for c in columns])
             return
         # SQLite: a VALUES list in a CTE; "WHERE true" tells its parser ON CONFLICT is the upsert clause.
         for chunk_start in range(0, len(rows), 500):
