@@ -16,13 +16,13 @@ from functools import wraps
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from jifen.xapi import selectors, services, validation
+from jifen.xapi import languages, selectors, services, validation
 from jifen.xapi.models import Attachment, Document, Statement
 from jifen.xapi.validation import V1, V2, Invalid, agent_key
 
@@ -73,6 +73,53 @@ def _client(request):
     return client
 
 
+ALTERNATE_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+ALTERNATE_HEADERS = {"authorization": "HTTP_AUTHORIZATION",
+                     "x-experience-api-version": "HTTP_X_EXPERIENCE_API_VERSION",
+                     "content-type": "CONTENT_TYPE", "if-match": "HTTP_IF_MATCH",
+                     "if-none-match": "HTTP_IF_NONE_MATCH", "accept-language": "HTTP_ACCEPT_LANGUAGE"}
+
+
+def _alternate(request) -> bool:
+    """xAPI 1.0.3 Communication 1.3 "Alternate Request Syntax": POST ?method=X with the headers, the parameters
+    and the content as form fields. The request is rewritten into the one it stands for."""
+    if request.method != "POST" or "method" not in request.GET:
+        return False
+    method = request.GET["method"].upper()
+    if method not in ALTERNATE_METHODS:
+        raise HttpError(400, "method must be GET, HEAD, PUT, POST or DELETE")
+    if set(request.GET) != {"method"}:
+        raise HttpError(400, "with method=..., every other parameter goes into the form body")
+    if not (request.headers.get("Content-Type") or "").lower().startswith("application/x-www-form-urlencoded"):
+        raise HttpError(400, "the alternate request syntax takes an application/x-www-form-urlencoded body")
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise HttpError(400, "malformed Content-Length") from None
+    if length > settings.XAPI_MAX_BODY:
+        raise HttpError(413, "request too large")
+    try:
+        form = QueryDict(request.body, encoding="utf-8")
+    except RequestDataTooBig:
+        raise HttpError(413, "request too large") from None
+    content = form.get("content", "").encode("utf-8")
+    params = QueryDict(mutable=True)
+    for name in form:
+        meta = ALTERNATE_HEADERS.get(name.lower())
+        if meta:
+            request.META[meta] = form[name]
+        elif name.lower() not in ("content", "content-length"):
+            params.setlist(name, form.getlist(name))
+    if "CONTENT_TYPE" not in {ALTERNATE_HEADERS.get(n.lower()) for n in form}:
+        request.META["CONTENT_TYPE"] = "application/json" if content else ""
+    request.META["CONTENT_LENGTH"] = str(len(content))
+    request.method = method
+    request.GET = params
+    request._body = content
+    request.__dict__.pop("headers", None)  # recomputed from the rewritten META
+    return True
+
+
 def endpoint(view):
     """Version header, credentials, size limit, and the spec's error statuses around an LRS view."""
 
@@ -81,6 +128,7 @@ def endpoint(view):
     def wrapper(request, *args, **kwargs):
         version, wrong_version = None, None
         try:
+            alternate = _alternate(request)
             try:
                 version = _version(request)
             except HttpError as error:
@@ -89,6 +137,8 @@ def endpoint(view):
             client = _client(request)
             if wrong_version is not None:
                 raise wrong_version
+            if alternate and version != V1:
+                raise HttpError(400, "the alternate request syntax (method=...) is only for xAPI 1.0.3")
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
@@ -231,7 +281,35 @@ def _ids_format(value):
     return value
 
 
-def _format(data: dict, fmt: str) -> dict:
+V2_ONLY_CONTEXT = ("contextAgents", "contextGroups")
+
+
+def _without_v2_context(body: dict) -> dict:
+    context = body.get("context")
+    if isinstance(context, dict) and any(name in context for name in V2_ONLY_CONTEXT):
+        body = {**body, "context": {k: v for k, v in context.items() if k not in V2_ONLY_CONTEXT}}
+        if not body["context"]:
+            del body["context"]
+    return body
+
+
+def _for_v1(data: dict) -> dict:
+    """A statement stored through 2.0, in the shape a 1.0.3 reader accepts: without the properties 2.0 added
+    (context agents and groups, in the statement and its sub-statement) and with a 1.0 version."""
+    if not str(data.get("version", "")).startswith("2."):
+        return data
+    data = _without_v2_context({**data, "version": "1.0.0"})
+    target = data.get("object")
+    if isinstance(target, dict) and target.get("objectType") == "SubStatement":
+        data["object"] = _without_v2_context(target)
+    return data
+
+
+def _format(data: dict, fmt: str, accept_language: str | None = None, version: str = V2) -> dict:
+    if version == V1:
+        data = _for_v1(data)
+    if fmt == "canonical":
+        return languages.canonical(data, accept_language)
     if fmt != "ids":
         return data
     data = dict(data)
@@ -283,7 +361,8 @@ def _get_statements(request, client, version: str, params: dict) -> HttpResponse
         row = selectors.statements_visible(client).filter(statement_id=single.lower()).first()
         if row is None or row.voided != ("voidedStatementId" in params):
             raise HttpError(404, "no such statement")
-        response = _answer_statements(_format(row.data, fmt), [row.data], attachments)
+        shown = _format(row.data, fmt, request.headers.get("Accept-Language"), version)
+        response = _answer_statements(shown, [row.data], attachments)
         response["Last-Modified"] = http_date(row.stored.timestamp())
         response["X-Experience-API-Consistent-Through"] = services._iso(now)
         return response
@@ -304,10 +383,11 @@ def _get_statements(request, client, version: str, params: dict) -> HttpResponse
         raise Invalid("limit must be a whole number") from None
     if limit < 0:
         raise Invalid("limit must not be negative")
-    return _page(request, client, params, query, limit or PAGE_SIZE, fmt, attachments, after=None, now=now)
+    return _page(request, client, params, query, limit or PAGE_SIZE, fmt, attachments, after=None, now=now,
+                 version=version)
 
 
-def _page(request, client, params, query, limit, fmt, attachments, *, after, now) -> HttpResponse:
+def _page(request, client, params, query, limit, fmt, attachments, *, after, now, version) -> HttpResponse:
     rows = selectors.statements_query(client=client, after=after, limit=limit, **query)
     limit = max(1, min(limit, selectors.MAX_LIMIT))
     more = ""
@@ -318,7 +398,9 @@ def _page(request, client, params, query, limit, fmt, attachments, *, after, now
                               salt=MORE_SALT, compress=True)
         more = reverse("xapi:more", args=[token])
     items = [row.data for row in rows]
-    response = _answer_statements({"statements": [_format(d, fmt) for d in items], "more": more}, items, attachments)
+    accept_language = request.headers.get("Accept-Language")
+    shown = [_format(d, fmt, accept_language, version) for d in items]
+    response = _answer_statements({"statements": shown, "more": more}, items, attachments)
     response["X-Experience-API-Consistent-Through"] = services._iso(now)
     return response
 
@@ -346,7 +428,7 @@ def more(request, token: str, *, client, version):
     limit = int(params.get("limit", 0)) or PAGE_SIZE
     after = (dt.datetime.fromisoformat(state["s"]), state["k"])
     return _page(request, client, params, query, limit, params.get("format", "exact"),
-                 _bool_param(params, "attachments"), after=after, now=timezone.now())
+                 _bool_param(params, "attachments"), after=after, now=timezone.now(), version=version)
 
 
 @endpoint

@@ -25,7 +25,7 @@ from jifen.org.models import OrgUnit, Person
 from jifen.org.selectors import people_in_subtree
 from jifen.rules.models import Event, EventType
 from jifen.rules.services import EventIn, record_events
-from jifen.xapi import validation
+from jifen.xapi import signatures, validation
 from jifen.xapi.models import (
     ActivityMapping,
     Attachment,
@@ -175,6 +175,8 @@ def statements_store(*, client: XapiClient, statements: list[dict], version: str
     if len(set(ids)) != len(ids):
         raise Invalid("a batch names the same statement id twice")
     _check_attachments(statements, parts)
+    signatures.check_all([{**item, "id": sid} for sid, item in zip(ids, statements, strict=True)],
+                         lambda sha: _attachment_content(sha, parts))
     with transaction.atomic():
         existing = {str(row.statement_id): row for row in Statement.objects.filter(statement_id__in=ids)}
         fresh: list[Statement] = []
@@ -226,6 +228,13 @@ def _check_attachments(statements: list[dict], parts: dict[str, tuple[str, bytes
     extra = set(parts) - wanted
     if extra:
         raise Invalid(f"attachment parts that no statement names: {sorted(extra)}")
+
+
+def _attachment_content(sha: str, parts: dict[str, tuple[str, bytes]]) -> bytes | None:
+    if sha in parts:
+        return parts[sha][1]
+    stored = Attachment.objects.filter(sha2=sha).values_list("content", flat=True).first()
+    return bytes(stored) if stored is not None else None
 
 
 def _store_parts(parts: dict[str, tuple[str, bytes]]) -> None:
